@@ -1,0 +1,43 @@
+"""Where things live: cache, datasets and output folders, resolved from the environment.
+
+Lower packages take explicit paths; only this module reads ``AUDIT_*`` variables, so a test or a
+container can redirect everything by setting them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+DEFAULT_OUTPUT_ROOT = Path("audit-output")
+
+
+def cache_dir() -> Path:
+    """Clone cache, raw API pages and experiment states shared across runs (``AUDIT_CACHE_DIR``)."""
+    return _env_path("AUDIT_CACHE_DIR", Path.home() / ".cache" / "audit")
+
+
+def data_dir() -> Path:
+    """Datasets downloaded or placed by hand (``AUDIT_DATA_DIR``, default ``<cache>/data``)."""
+    return _env_path("AUDIT_DATA_DIR", cache_dir() / "data")
+
+
+def slug(text: str) -> str:
+    """A folder-safe name for a venue or paper id (``ICLR.cc/2020/Conference`` → ``ICLR.cc_2020_...``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "unnamed"
+
+
+def census_output_dir(venue: str, out: Path | None) -> Path:
+    """The census folder for a venue: ``--out`` if given, else ``audit-output/census/<venue>``."""
+    return out if out is not None else DEFAULT_OUTPUT_ROOT / "census" / slug(venue)
+
+
+def reproduction_output_dir(paper_id: str, protocol: str, out: Path | None) -> Path:
+    """The reproduction folder: ``--out`` if given, else ``audit-output/reproduce/<paper>-<protocol>``."""
+    return out if out is not None else DEFAULT_OUTPUT_ROOT / "reproduce" / f"{slug(paper_id)}-{protocol}"
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else default

@@ -1,0 +1,1 @@
+"""Tables into findings: census aggregation, reproduction summaries, charts and rendering."""
