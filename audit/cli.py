@@ -66,9 +66,9 @@ def crawl(venue: str, out: Path | None, from_file: Path | None) -> None:
 
     Example: audit crawl ICLR.cc/2020/Conference --out iclr2020
     """
-    from audit.pipelines import census
+    from audit.pipelines import crawl as step
 
-    census.crawl(venue, out=out, from_file=from_file)
+    step.run(venue, out=out, from_file=from_file)
 
 
 @app.command()
@@ -81,9 +81,9 @@ def clone(directory: Path, workers: int, timeout: float, max_size_mb: float) -> 
 
     Example: audit clone iclr2020 --workers 16
     """
-    from audit.pipelines import census
+    from audit.pipelines import clone as step
 
-    census.clone(directory, workers=workers, timeout_s=timeout, max_size_mb=max_size_mb)
+    step.run(directory, workers=workers, timeout_s=timeout, max_size_mb=max_size_mb)
 
 
 @app.command()
@@ -94,9 +94,9 @@ def deps(directory: Path, workers: int) -> None:
 
     Writes dependencies.csv, frameworks.csv and all_tools.csv. Example: audit deps iclr2020
     """
-    from audit.pipelines import census
+    from audit.pipelines import deps as step
 
-    census.deps(directory, workers=workers)
+    step.run(directory, workers=workers)
 
 
 @app.command("census")
@@ -124,7 +124,7 @@ def census_command(
     """
     from audit.pipelines import census
 
-    census.census(
+    census.run(
         venue,
         out=out,
         from_file=from_file,
@@ -182,7 +182,7 @@ def reproduce(
     """
     from audit.pipelines import reproduce as pipeline
 
-    pipeline.reproduce(
+    pipeline.run(
         paper_id,
         protocol=protocol,
         seeds=seeds,

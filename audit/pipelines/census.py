@@ -1,4 +1,4 @@
-"""Census pipeline: crawl → clone → deps → report, each step resumable from its files."""
+"""`audit census`: crawl → clone → deps → report, each step resumable from its files."""
 
 from __future__ import annotations
 
@@ -6,22 +6,8 @@ from pathlib import Path
 
 from audit.errors import NotImplementedYet
 
-ISSUE = "issue #3, the tooling census"
 
-
-def crawl(venue: str, *, out: Path | None, from_file: Path | None) -> Path:
-    raise NotImplementedYet("crawl", ISSUE)
-
-
-def clone(directory: Path, *, workers: int, timeout_s: float, max_size_mb: float) -> Path:
-    raise NotImplementedYet("clone", ISSUE)
-
-
-def deps(directory: Path, *, workers: int) -> Path:
-    raise NotImplementedYet("deps", ISSUE)
-
-
-def census(
+def run(
     venue: str,
     *,
     out: Path | None,
@@ -31,4 +17,10 @@ def census(
     max_size_mb: float,
     top_n: int,
 ) -> Path:
-    raise NotImplementedYet("census", ISSUE)
+    """Run every census step that is not finished yet, then render the report."""
+    raise NotImplementedYet("census", "issue #3, the tooling census")
+
+
+def render_report(directory: Path, *, top_n: int = 20) -> Path:
+    """(Re-)render census.json, report.md, report.html and the figures of a census folder."""
+    raise NotImplementedYet("report (census)", "issue #3, the tooling census")

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.errors import NotImplementedYet, UsageError
+from audit.errors import UsageError
 
 
 def render(directory: Path) -> Path:
+    """Dispatch on the folder's contents: papers.csv means a census, runs.csv a reproduction."""
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a folder; give a census or reproduction output folder")
     if (directory / "papers.csv").exists():
-        raise NotImplementedYet("report (census)", "issue #3, the tooling census")
+        from audit.pipelines import census
+
+        return census.render_report(directory)
     if (directory / "runs.csv").exists():
-        raise NotImplementedYet("report (reproduction)", "issue #4, the reproduction engine")
-    raise UsageError(f"{directory} holds neither papers.csv (census) nor runs.csv (reproduction)")
+        from audit.pipelines import reproduce
+
+        return reproduce.render_report(directory)
+    raise UsageError(f"{directory} holds neither papers.csv (a census) nor runs.csv (a reproduction)")

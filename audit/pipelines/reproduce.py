@@ -1,4 +1,4 @@
-"""Reproduction pipeline: registry spec → experiment tree → runs → verdicts → report."""
+"""`audit reproduce` and `audit papers`: registry spec → experiment tree → runs → verdicts → report."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ ISSUE = "issue #4, the reproduction engine"
 
 
 def list_papers(*, as_json: bool) -> None:
+    """Print the registered papers (id, aliases, title, protocols, claims)."""
     raise NotImplementedYet("papers", ISSUE)
 
 
-def reproduce(
+def run(
     paper_id: str,
     *,
     protocol: str,
@@ -25,4 +26,10 @@ def reproduce(
     base_image: str | None,
     wheelhouse: Path | None,
 ) -> Path:
+    """Run the missing seeds of a paper's protocol, judge its claims, write the report folder."""
     raise NotImplementedYet("reproduce", ISSUE)
+
+
+def render_report(directory: Path) -> Path:
+    """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder."""
+    raise NotImplementedYet("report (reproduction)", ISSUE)
