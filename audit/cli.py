@@ -48,6 +48,11 @@ _workers = click.option("--workers", "-j", type=click.IntRange(min=1), default=8
 _timeout = click.option(
     "--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True, help="Seconds per clone."
 )
+_all_submissions = click.option(
+    "--all-submissions",
+    is_flag=True,
+    help="Clone and analyse every submission's code, not only accepted papers'.",
+)
 _max_size = click.option(
     "--max-size-mb",
     type=click.FloatRange(min=1),
@@ -76,27 +81,35 @@ def crawl(venue: str, out: Path | None, from_file: Path | None) -> None:
 @_workers
 @_timeout
 @_max_size
-def clone(directory: Path, workers: int, timeout: float, max_size_mb: float) -> None:
+@_all_submissions
+def clone(directory: Path, workers: int, timeout: float, max_size_mb: float, all_submissions: bool) -> None:
     """Shallow-clone every repository linked in DIRECTORY/papers.csv; write repos.csv.
 
     Example: audit clone iclr2020 --workers 16
     """
     from audit.pipelines import clone as step
 
-    step.run(directory, workers=workers, timeout_s=timeout, max_size_mb=max_size_mb)
+    step.run(
+        directory,
+        workers=workers,
+        timeout_s=timeout,
+        max_size_mb=max_size_mb,
+        accepted_only=not all_submissions,
+    )
 
 
 @app.command()
 @_directory
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=2, show_default=True)
-def deps(directory: Path, workers: int) -> None:
+@_all_submissions
+def deps(directory: Path, workers: int, all_submissions: bool) -> None:
     """Infer each cloned repository's dependencies (declared files + imports, never executed).
 
     Writes dependencies.csv, frameworks.csv and all_tools.csv. Example: audit deps iclr2020
     """
     from audit.pipelines import deps as step
 
-    step.run(directory, workers=workers)
+    step.run(directory, workers=workers, accepted_only=not all_submissions)
 
 
 @app.command("census")
