@@ -1,0 +1,117 @@
+"""Read a reproduction output folder: claims.json, runs.csv, per_class.csv, environment.json.
+
+Tolerant of what the engine adds (extra top-level keys in claims.json, extra columns, a missing
+per_class.csv or environment.json); strict about the contract in :mod:`reproducers.claims`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reproducers.claims import Claim, ClaimSet
+
+CLAIM_FIELDS = {f.name for f in fields(Claim)}
+
+
+@dataclass(frozen=True)
+class ReproductionInputs:
+    """Everything the verdicts and the report are computed from, plus where it came from."""
+
+    out_dir: Path
+    paper_id: str
+    protocol: str
+    claims: tuple[Claim, ...]
+    runs: pd.DataFrame
+    per_class: pd.DataFrame
+    environment: dict[str, Any]
+    #: extra top-level entries of claims.json (e.g. a protocol description), shown in the report.
+    claims_extra: dict[str, Any] = field(default_factory=dict)
+    #: SHA-256 recomputed from the claims as read (ClaimSet.content_hash()).
+    content_hash: str = ""
+    #: the hash the engine wrote into claims.json, if any.
+    content_hash_recorded: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def content_hash_matches(self) -> bool | None:
+        if self.content_hash_recorded is None:
+            return None
+        return self.content_hash_recorded == self.content_hash
+
+
+def claim_from_dict(data: dict[str, Any]) -> Claim:
+    """A Claim from its ``to_dict()`` form; unknown keys are ignored, lists become tuples."""
+    kwargs = {k: v for k, v in data.items() if k in CLAIM_FIELDS}
+    if "protocols" in kwargs and kwargs["protocols"] is not None:
+        kwargs["protocols"] = tuple(kwargs["protocols"])
+    return Claim(**kwargs)
+
+
+def protocol_name(value: Any) -> str | None:
+    """The protocol's name whether claims.json stores a string or a description dict."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in ("name", "protocol", "id"):
+            if isinstance(value.get(key), str):
+                return value[key]
+    return None
+
+
+def read_inputs(out_dir: Path) -> ReproductionInputs:
+    """Load the folder; raises FileNotFoundError naming the file if claims.json or runs.csv is missing."""
+    out_dir = Path(out_dir)
+    for required in ("claims.json", "runs.csv"):
+        if not (out_dir / required).exists():
+            raise FileNotFoundError(f"{out_dir / required} is missing; is this a reproduction output folder?")
+    raw = json.loads((out_dir / "claims.json").read_text())
+    claims = tuple(claim_from_dict(c) for c in raw.get("claims", []))
+    runs = pd.read_csv(out_dir / "runs.csv")
+    per_class_path = out_dir / "per_class.csv"
+    per_class = pd.read_csv(per_class_path) if per_class_path.exists() else pd.DataFrame()
+    env_path = out_dir / "environment.json"
+    environment = json.loads(env_path.read_text()) if env_path.exists() else {}
+
+    notes: list[str] = []
+    paper_id = str(raw.get("paper_id") or _single(runs, "paper_id") or "")
+    protocol = protocol_name(raw.get("protocol"))
+    run_protocols = Counter(runs["protocol"].astype(str)) if "protocol" in runs else Counter()
+    if protocol is None:
+        protocol = run_protocols.most_common(1)[0][0] if run_protocols else "unknown"
+    if len(run_protocols) > 1 or (run_protocols and protocol not in run_protocols):
+        notes.append(
+            f"runs.csv holds protocols {sorted(run_protocols)}; only rows of protocol {protocol!r} are judged"
+        )
+    if "protocol" in runs:
+        runs = runs[runs["protocol"].astype(str) == protocol].reset_index(drop=True)
+    if "protocol" in per_class:
+        per_class = per_class[per_class["protocol"].astype(str) == protocol].reset_index(drop=True)
+
+    recorded = raw.get("content_hash") or environment.get("claims_hash")
+    extra = {k: v for k, v in raw.items() if k not in ("paper_id", "claims", "content_hash")}
+    return ReproductionInputs(
+        out_dir=out_dir,
+        paper_id=paper_id,
+        protocol=protocol,
+        claims=claims,
+        runs=runs,
+        per_class=per_class,
+        environment=environment,
+        claims_extra=extra,
+        content_hash=ClaimSet(paper_id=str(raw.get("paper_id", "")), claims=claims).content_hash(),
+        content_hash_recorded=str(recorded) if recorded else None,
+        notes=tuple(notes),
+    )
+
+
+def _single(frame: pd.DataFrame, column: str) -> str | None:
+    if column not in frame or frame.empty:
+        return None
+    values = frame[column].dropna().astype(str).unique()
+    return values[0] if len(values) == 1 else None

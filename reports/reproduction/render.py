@@ -1,0 +1,169 @@
+"""Render report.md and report.html (self-contained: figures base64-embedded, inline CSS) with jinja2."""
+
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from reports.reproduction.figures import VERDICT_COLORS
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+#: per-seed table columns, in this order when present in runs.csv.
+PER_SEED_COLUMNS = [
+    "seed",
+    "arm",
+    "model",
+    "target_sparsity",
+    "sparsity",
+    "round",
+    "test_accuracy",
+    "val_accuracy",
+    "test_loss",
+    "early_stop_iteration",
+    "iterations",
+    "wall_s",
+    "device",
+    "state_hash",
+]
+
+
+def fmt(value: Any, digits: int = 2) -> str:
+    """A number for a table: fixed decimals, "—" for missing (NaN/None/NA), ints without decimals."""
+    if value is None or value is pd.NA:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value) if str(value) else "—"
+    if math.isnan(number):
+        return "—"
+    if number.is_integer() and digits == 0:
+        return str(int(number))
+    return f"{number:.{digits}f}"
+
+
+def fmt_p(value: Any) -> str:
+    """A p-value: 3 significant digits, "<0.001" below that, "—" when missing."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(number):
+        return "—"
+    return "<0.001" if number < 0.001 else f"{number:.3g}"
+
+
+def fmt_interval(low: Any, high: Any, digits: int = 2) -> str:
+    if fmt(low) == "—" or fmt(high) == "—":
+        return "—"
+    return f"[{fmt(low, digits)}, {fmt(high, digits)}]"
+
+
+def percent(value: Any, digits: int = 2) -> str:
+    """A fraction as a percentage number (no sign), "—" when missing."""
+    try:
+        return fmt(float(value) * 100, digits)
+    except (TypeError, ValueError):
+        return "—"
+
+
+#: decimals per per-seed column; other columns are shown as they are.
+CELL_DIGITS = {
+    "sparsity": 4,
+    "target_sparsity": 4,
+    "test_loss": 4,
+    "val_loss": 4,
+    "test_accuracy": 2,
+    "val_accuracy": 2,
+    "wall_s": 1,
+}
+
+
+def cell(value: Any, column: str) -> str:
+    """A per-seed table cell: numbers rounded per column, everything else verbatim."""
+    if column in CELL_DIGITS:
+        return fmt(value, CELL_DIGITS[column])
+    return "—" if value is None else str(value)
+
+
+def plain(value: Any) -> str:
+    """Lists as "a, b", dicts as "k=v, ...", None as "—": protocol settings read as text, not Python."""
+    if value is None:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={plain(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def verdict_word(verdict: str) -> str:
+    return verdict.replace("_", " ")
+
+
+def data_uri(path: Path) -> str:
+    """A PNG as a data: URI so the HTML needs no other file."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    )
+    env.filters.update(
+        fmt=fmt,
+        fmt_p=fmt_p,
+        interval=fmt_interval,
+        verdict_word=verdict_word,
+        percent=percent,
+        cell=cell,
+        plain=plain,
+    )
+    env.globals["verdict_colors"] = VERDICT_COLORS
+    return env
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as dicts with pandas NA turned into None (jinja-friendly)."""
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def per_seed_table(runs: pd.DataFrame) -> tuple[list[str], list[dict[str, Any]]]:
+    columns = [c for c in PER_SEED_COLUMNS if c in runs]
+    sort = [c for c in ("arm", "target_sparsity", "round", "seed") if c in runs]
+    table = runs[columns].sort_values(sort) if sort else runs[columns]
+    rows = records(table)
+    for row in rows:
+        if row.get("state_hash"):
+            row["state_hash"] = str(row["state_hash"])[:12]
+    return columns, rows
+
+
+def render(context: dict[str, Any], out_dir: Path, figures: dict[str, Path]) -> tuple[Path, Path]:
+    """Write report.md (figures linked by file name) and report.html (figures embedded)."""
+    env = environment()
+    md = env.get_template("reproduction.md.j2").render(
+        **context, figures={k: Path(v).name for k, v in figures.items()}
+    )
+    html = env.get_template("reproduction.html.j2").render(
+        **context, figures={k: data_uri(v) for k, v in figures.items()}
+    )
+    md_path, html_path = out_dir / "report.md", out_dir / "report.html"
+    md_path.write_text(md)
+    html_path.write_text(html)
+    return md_path, html_path
