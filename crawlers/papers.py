@@ -1,0 +1,147 @@
+"""Submissions → ``papers.csv``: one row per submission with its decision and its code link.
+
+Where a paper's code link comes from: a venue whose submission form has a ``code`` field (ICLR
+2020: 335 of 687 accepted papers filled it) gets its links from that field only, because a paper
+that left it empty declared no code and a URL in its abstract may well be someone else's
+repository; a venue without such a field (most v2 venues) gets them from free text: abstract,
+TL;DR, supplementary material, then any other text field. Repository links seen in free text are
+listed for every paper anyway (``text_repo_urls``), so nothing found is thrown away.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from crawlers.code_links import CodeLink, choose_code_link, find_code_links, first_code_link
+from crawlers.openreview.notes import Submission
+
+CODE_FIELD = "code"
+
+#: The columns of papers.csv, in order. DESIGN.md's contract is the first nine after ``forum``.
+COLUMNS = (
+    "forum",  # OpenReview forum id: https://openreview.net/forum?id=<forum>
+    "number",  # submission number within the venue
+    "title",
+    "decision",  # e.g. "Accept (Poster)", "Reject"; "" when the source carries none
+    "accepted",  # True / False; "" when unknown (no decision in the source)
+    "tier",  # poster / spotlight / talk / oral for accepted papers, else ""
+    "code_url",  # the code link as the authors wrote it (trimmed), "" when none
+    "repo_url",  # normalised clone URL https://<host>/<owner>/<repo>, "" when the link names none
+    "repo_subpath",  # folder or file inside the repository of a /tree|blob/<ref>/<path> link
+    "repo_ref",  # branch, tag or commit of such a link
+    "host",  # host of code_url without www. (github.com, drive.google.com, ...)
+    "link_source",  # content field code_url came from: code, abstract, TL;DR, ...
+    "text_repo_urls",  # repository URLs found in free-text fields, space-separated
+    "keywords",  # "; "-separated
+    "n_authors",  # "" for anonymous submissions
+    "pdf",  # absolute PDF link
+    "venue",  # the venue display string when the note has one (v2: "ICLR 2024 poster")
+    "api",  # v1 or v2: the shape of the note the row came from
+)
+
+#: Free-text fields searched first, in this order; then every other text field by name.
+TEXT_FIELDS_FIRST = ("abstract", "TL;DR", "TLDR", "supplementary_material")
+
+#: Content fields that are never prose an author would put a code link in.
+NOT_TEXT = frozenset(
+    {
+        CODE_FIELD,
+        "title",
+        "authors",
+        "authorids",
+        "keywords",
+        "pdf",
+        "original_pdf",
+        "_bibtex",
+        "paperhash",
+        "venue",
+        "venueid",
+        "_pdate",
+    }
+)
+
+
+def has_code_field(submissions: Iterable[Submission]) -> bool:
+    """True when the venue's form has a code field: at least one submission filled it."""
+    return any(_text(sub.content.get(CODE_FIELD)) for sub in submissions)
+
+
+def text_fields(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """``[(field, text)]`` of the free-text fields, in search order."""
+    names = [name for name in TEXT_FIELDS_FIRST if name in content]
+    names += sorted(name for name in content if name not in NOT_TEXT and name not in names)
+    return [(name, text) for name in names if (text := _text(content[name]))]
+
+
+def code_link(submission: Submission, *, from_text: bool) -> CodeLink | None:
+    """The paper's code link: from its code field, or (``from_text``) from its free-text fields."""
+    code = _text(submission.content.get(CODE_FIELD))
+    if code:
+        return choose_code_link(code, CODE_FIELD)
+    return first_code_link(text_fields(submission.content)) if from_text else None
+
+
+def text_repo_urls(submission: Submission) -> list[str]:
+    """Distinct repository URLs found in the paper's free text."""
+    urls: list[str] = []
+    for name, text in text_fields(submission.content):
+        for link in find_code_links(text, name):
+            if link.repo_url and link.repo_url not in urls:
+                urls.append(link.repo_url)
+    return urls
+
+
+def build_rows(submissions: Sequence[Submission]) -> list[dict[str, str]]:
+    """The rows of papers.csv, sorted by submission number (then forum id)."""
+    from_text = not has_code_field(submissions)
+    rows = [_row(sub, code_link(sub, from_text=from_text)) for sub in submissions]
+    return sorted(rows, key=lambda row: (int(row["number"]) if row["number"] else 1 << 62, row["forum"]))
+
+
+def _row(sub: Submission, link: CodeLink | None) -> dict[str, str]:
+    authors = [name for name in sub.authors if name.lower() != "anonymous"]
+    return {
+        "forum": sub.forum,
+        "number": "" if sub.number is None else str(sub.number),
+        "title": sub.title,
+        "decision": sub.decision,
+        "accepted": "" if sub.accepted is None else str(sub.accepted),
+        "tier": sub.tier,
+        "code_url": link.url if link else "",
+        "repo_url": link.repo_url if link else "",
+        "repo_subpath": link.subpath if link else "",
+        "repo_ref": link.ref if link else "",
+        "host": link.host if link else "",
+        "link_source": link.source if link else "",
+        "text_repo_urls": " ".join(text_repo_urls(sub)),
+        "keywords": "; ".join(sub.keywords),
+        "n_authors": str(len(authors)) if authors else "",
+        "pdf": sub.pdf,
+        "venue": sub.venue,
+        "api": sub.api,
+    }
+
+
+def write_papers_csv(rows: Iterable[dict[str, str]], path: Path) -> Path:
+    """Write papers.csv atomically (a crash never leaves half a file for the next step to read)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    partial.replace(path)
+    return path
+
+
+def _text(value: Any) -> str:
+    """A content value as text: strings as is, lists joined by newlines, anything else empty."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return "\n".join(item for item in value if isinstance(item, str)).strip()
+    return ""
