@@ -107,10 +107,16 @@ def read_papers(papers_csv: Path) -> list[dict[str, str]]:
 
 
 def is_accepted(row: dict[str, str]) -> bool:
-    """Accepted papers only: the ``accepted`` column when present, else a decision starting 'Accept'."""
+    """Accepted papers only: the ``accepted`` column when present, else a decision starting 'Accept'.
+
+    A row with neither (``--from-file`` on an export without decision replies, such as a venue's
+    list of accepted papers) counts as accepted: the export itself was the selection, and dropping
+    every row would silently empty the census.
+    """
     if row.get("accepted") not in (None, ""):
         return _truthy(row["accepted"])
-    return (row.get("decision") or "").strip().lower().startswith("accept")
+    decision = (row.get("decision") or "").strip().lower()
+    return not decision or decision.startswith("accept")
 
 
 def select_targets(rows: Iterable[dict[str, str]], *, accepted_only: bool = True) -> list[CloneTarget]:

@@ -126,13 +126,16 @@ def test_targets_accepted_only_and_distinct() -> None:
         {"repo_url": "https://github.com/a/x", "accepted": "True", "repo_ref": "v1"},
         {"repo_url": "https://github.com/a/rejected", "accepted": "False"},
         {"repo_url": "https://github.com/a/unknown", "accepted": "", "decision": "Accept (Poster)"},
+        {"repo_url": "https://github.com/a/rejected-by-decision", "accepted": "", "decision": "Reject"},
+        {"repo_url": "https://github.com/a/no-decision-export", "accepted": "", "decision": ""},
         {"repo_url": "", "accepted": "True"},
     ]
     assert cloning.select_targets(rows) == [
         CloneTarget("https://github.com/a/x", "v1"),
         CloneTarget("https://github.com/a/unknown"),
+        CloneTarget("https://github.com/a/no-decision-export"),
     ]
-    assert len(cloning.select_targets(rows, accepted_only=False)) == 3
+    assert len(cloning.select_targets(rows, accepted_only=False)) == 5
 
 
 def test_clone_pipeline_writes_repos_csv_and_resumes(github_mirror: GitHubMirror, tmp_path: Path) -> None:
