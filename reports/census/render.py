@@ -1,0 +1,194 @@
+"""Write a census folder's outputs: census.json, figures, report.md and a self-contained report.html.
+
+The HTML embeds its figures as base64 data URIs and its CSS inline, so the single file can be
+mailed, attached to an issue or dropped into a static site without its folder. Every file is
+written to a temporary name and renamed, so an interrupted render never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from reports.census import baseline
+from reports.census.aggregate import FRAMEWORKS, WORDCLOUD_WORDS, CensusSummary, summarize
+from reports.census.charts import frameworks_chart, top_tools_chart
+from reports.census.intervals import Proportion
+from reports.census.load import SIGNALS_FILE, load_tables
+from reports.census.signals import SIGNALS
+from reports.census.wordcloud import wordcloud_image
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+#: Files of a rendered census, in the order they are written.
+OUTPUTS = ("top_tools.png", "frameworks.png", "wordcloud.png", "census.json", "report.md", "report.html")
+
+#: The CSVs whose rows and hashes census.json records, so each number traces back to a file.
+SOURCES = (
+    "papers.csv",
+    "repos.csv",
+    "dependencies.csv",
+    "frameworks.csv",
+    "all_tools.csv",
+    SIGNALS_FILE,
+    "crawl.json",
+)
+
+STATUS_LABELS = {
+    "ok": "cloned",
+    "not_found": "not found (deleted, private or renamed)",
+    "timeout": "clone timed out",
+    "too_large": "larger than the size limit",
+    "not_a_repository": "link is not a git repository",
+    "error": "other clone error",
+    "not_attempted": "not in repos.csv (clone not run for it)",
+    "no_dependencies_found": "cloned, but no declared file and no resolvable import",
+}
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary sibling and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_files(directory: Path) -> dict[str, dict[str, Any]]:
+    """Rows and SHA-256 of each input CSV present, recorded in census.json for traceability."""
+    found = {}
+    for name in SOURCES:
+        path = directory / name
+        if path.is_file():
+            with path.open("rb") as handle:
+                lines = sum(1 for _ in handle)
+            found[name] = {"rows": max(lines - 1, 0), "sha256": sha256_file(path)}
+    return found
+
+
+#: Fields of the crawl step's crawl.json worth repeating in the report (where the rows came from).
+CRAWL_FIELDS = ("source", "api", "base_url", "file", "written_at")
+
+
+def crawl_provenance(directory: Path) -> dict[str, Any] | None:
+    """Where papers.csv came from (API and base URL, or an exported file), if the crawl recorded it."""
+    try:
+        data = json.loads((directory / "crawl.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {key: data[key] for key in CRAWL_FIELDS if key in data}
+
+
+def percent(p: Proportion | None, digits: int = 1) -> str:
+    """``60.0% [23.1, 88.2]`` or an em dash for an unmeasured or empty proportion."""
+    return "—" if p is None else p.percent(digits)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["pct"] = percent
+    return env
+
+
+def _context(summary: CensusSummary, document: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
+    return {
+        "s": summary,
+        "doc": document,
+        "images": images,
+        "crawl": document["crawl"],
+        "framework_names": FRAMEWORKS,
+        **_host_rows(summary.hosts),
+        "unused_frameworks": [FRAMEWORKS.get(k, k) for k, p in summary.frameworks.items() if p.k == 0],
+        "status_labels": STATUS_LABELS,
+        "signals": [(sig, summary.signals.get(sig.key)) for sig in SIGNALS],
+        "baseline_rows": document["baseline"],
+        "baseline_summary": baseline.SUMMARY,
+        "wordcloud_words": WORDCLOUD_WORDS,
+    }
+
+
+#: Hosts with a single paper are folded into one row when there are more of them than this.
+FOLD_SINGLE_HOSTS = 5
+
+
+def _host_rows(hosts: dict[str, int]) -> dict[str, Any]:
+    """The hosts table: every host, or the frequent ones plus one row for many one-paper hosts."""
+    singles = [host for host, count in hosts.items() if count == 1]
+    if len(singles) <= FOLD_SINGLE_HOSTS:
+        return {"listed_hosts": list(hosts.items()), "folded_hosts": []}
+    return {"listed_hosts": [(h, c) for h, c in hosts.items() if c > 1], "folded_hosts": singles}
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def render_census(
+    directory: Path,
+    *,
+    venue: str,
+    tool_version: str,
+    top_n: int = 20,
+    generated_at: str | None = None,
+) -> Path:
+    """Render every census output of ``directory`` from its CSVs; return the report.html path."""
+    tables = load_tables(directory)
+    when = generated_at or datetime.now(UTC).replace(microsecond=0).isoformat()
+    summary = summarize(tables, venue=venue, generated_at=when, tool_version=tool_version, top_n=top_n)
+
+    top_tools_chart(
+        summary.top_packages,
+        summary.repos_parsed,
+        directory / "top_tools.png",
+        title=f"Top {top_n} packages, {venue}",
+    )
+    frameworks_chart(
+        summary.frameworks, FRAMEWORKS, directory / "frameworks.png", title=f"Frameworks, {venue}"
+    )
+    ranking = summary.package_ranking.head(WORDCLOUD_WORDS)
+    wordcloud_image(
+        dict(zip(ranking["package"], ranking["code_bases"].astype(int), strict=True)),
+        directory / "wordcloud.png",
+        max_words=WORDCLOUD_WORDS,
+    )
+
+    document = summary.to_json()
+    document["crawl"] = crawl_provenance(directory)
+    document["sources"] = source_files(directory)
+    atomic_write_bytes(
+        directory / "census.json", (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+    )
+
+    env = _environment()
+    names = ("top_tools.png", "frameworks.png", "wordcloud.png")
+    markdown = env.get_template("census.md.j2").render(_context(summary, document, {n: n for n in names}))
+    atomic_write_bytes(directory / "report.md", markdown.encode())
+    embedded = {n: _data_uri(directory / n) for n in names}
+    html = env.get_template("census.html.j2").render(_context(summary, document, embedded))
+    report = directory / "report.html"
+    atomic_write_bytes(report, html.encode())
+    return report
