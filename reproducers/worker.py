@@ -1,0 +1,63 @@
+"""Run one seed of one paper's protocol and write its rows as JSON (the unit of work of every runner).
+
+    python -m reproducers.worker --paper B1VZqjAcYX --protocol quick --seed 0 --device cpu \\
+        --cache CACHE_DIR --data DATA_DIR --out rows.json
+
+Independent of the ``audit`` command line so that it runs alone inside a container. The output is
+``{"runs": [...], "per_class": [...], "paper_id", "protocol", "seed"}``, written atomically. Exit codes:
+0 done, 2 usage error (unknown paper or protocol), 1 expected failure (message on stderr, one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from reproducers import registry
+from reproducers.runners.local import run_seed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reproducers.worker", description=__doc__.split("\n")[0])
+    parser.add_argument("--paper", required=True, help="OpenReview forum id or alias")
+    parser.add_argument("--protocol", required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--cache", type=Path, required=True, help="experiment-state cache folder")
+    parser.add_argument("--data", type=Path, required=True, help="dataset folder")
+    parser.add_argument("--out", type=Path, required=True, help="JSON file for the rows")
+    args = parser.parse_args(argv)
+
+    def log(done: int, total: int, message: str) -> None:
+        print(f"[{done}/{total}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        spec = registry.get(args.paper)
+        runs, per_class = run_seed(spec, args.protocol, args.seed, args.device, args.cache, args.data, log)
+    except Exception as exc:
+        code = getattr(exc, "exit_code", None)
+        if not isinstance(code, int):
+            raise
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return code
+    body = {
+        "paper_id": spec.id,
+        "protocol": args.protocol,
+        "seed": args.seed,
+        "runs": runs,
+        "per_class": per_class,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=f".{args.out.name}.")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(body, handle, indent=1)
+    os.replace(tmp, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""`audit papers` and `audit reproduce` end to end through the real command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from audit.cli import main
+from reproducers import registry
+from reproducers.experiments import PER_CLASS_COLUMNS, RUN_COLUMNS
+from tests.reproducers.conftest import tiny
+
+
+def _cli(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    return int(info.value.code)
+
+
+def test_papers_table_and_json(capsys) -> None:
+    assert _cli(["papers"]) == 0
+    table = capsys.readouterr().out
+    assert "rJl-b3RcF7" in table and "1810.02340" in table and "quick, paper" in table
+    assert _cli(["papers", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == ["rJl-b3RcF7", "B1VZqjAcYX"]
+    assert rows[1]["claims"] == 10 and set(rows[1]["protocols"]) == {"quick", "paper"}
+
+
+def test_unknown_paper_exits_2_listing_ids(capsys) -> None:
+    assert _cli(["reproduce", "nope", "--runner", "local"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "rJl-b3RcF7" in err and "B1VZqjAcYX" in err
+
+
+@pytest.mark.slow
+def test_reproduce_snip_quick_two_seeds(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The real command on the quick protocol shrunk to tiny settings (40 iterations per training)."""
+    spec = registry.get("B1VZqjAcYX")
+    monkeypatch.setitem(spec.protocols, "quick", tiny(spec.protocols["quick"], name="quick"))
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    args = [
+        "reproduce",
+        "B1VZqjAcYX",
+        "--protocol",
+        "quick",
+        "--seeds",
+        "2",
+        "--runner",
+        "local",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+    ]
+    assert _cli(args) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert Path(printed[-1]).exists()
+
+    with (out / "runs.csv").open() as handle:
+        runs = list(csv.DictReader(handle))
+    assert tuple(runs[0]) == RUN_COLUMNS
+    assert [(r["seed"], r["arm"], r["target_sparsity"]) for r in runs] == [
+        (str(seed), arm, level)
+        for seed in range(2)
+        for arm, level in [
+            ("dense", "0.0"),
+            ("snip", "0.9"),
+            ("snip", "0.95"),
+            ("snip", "0.98"),
+            ("random", "0.95"),
+            ("random", "0.98"),
+        ]
+    ]
+    assert all(abs(float(r["sparsity"]) - float(r["target_sparsity"])) < 1e-4 for r in runs)
+    with (out / "per_class.csv").open() as handle:
+        per_class = list(csv.DictReader(handle))
+    assert tuple(per_class[0]) == PER_CLASS_COLUMNS and len(per_class) == 10 * len(runs)
+    assert sum(int(r["n"]) for r in per_class if r["seed"] == "0" and r["arm"] == "dense") == 200
+
+    claims = json.loads((out / "claims.json").read_text())
+    assert claims["content_hash"] == spec.claim_set().content_hash()
+    environment = json.loads((out / "environment.json").read_text())
+    assert environment["seeds"] == [0, 1] and environment["claims_hash"] == claims["content_hash"]
+    assert environment["device"]["resolved"] == "cpu" and environment["packages"]["torch"]
+
+    # a rerun with one more seed trains only that seed; the first two come from the cache
+    first = (out / "runs.csv").read_text().splitlines()
+    assert _cli([*args[:5], "3", *args[6:]]) == 0
+    again = (out / "runs.csv").read_text().splitlines()
+    assert len(again) == 1 + 18
+    key = [",".join(line.split(",")[:14]) for line in first]
+    assert [",".join(line.split(",")[:14]) for line in again[: len(first)]] == key
+
+
+def test_worker_writes_one_seed_as_json(tmp_path: Path, monkeypatch) -> None:
+    """The container entry point: one seed, rows as JSON, usage errors as exit 2."""
+    from reproducers import worker
+
+    spec = registry.get("B1VZqjAcYX")
+    small = tiny(spec.protocols["quick"], name="quick", sparsities=(0.95,), random_sparsities=())
+    monkeypatch.setitem(spec.protocols, "quick", small)
+    out = tmp_path / "rows" / "seed-1.json"
+    args = [
+        "--paper",
+        "snip",
+        "--protocol",
+        "quick",
+        "--seed",
+        "1",
+        "--device",
+        "cpu",
+        "--cache",
+        str(tmp_path / "cache"),
+        "--data",
+        str(tmp_path / "data"),
+        "--out",
+        str(out),
+    ]
+    assert worker.main(args) == 0
+    body = json.loads(out.read_text())
+    assert (body["paper_id"], body["seed"]) == ("B1VZqjAcYX", 1)
+    assert [r["arm"] for r in body["runs"]] == ["dense", "snip"] and len(body["per_class"]) == 20
+    assert worker.main([*args[:1], "nope", *args[2:]]) == 2
