@@ -6,6 +6,8 @@ This module is the contract between the registry (which declares claims), the en
 ``runs.csv`` columns, one row per (seed, arm, condition) evaluated:
     paper_id, protocol, seed, arm, model, dataset, target_sparsity, sparsity, round,
     test_accuracy, test_loss, val_loss, early_stop_iteration, iterations, wall_s, device, state_hash
+Extra columns written by the engine (claims may use them as a ``metric``): ``val_accuracy``,
+``final_test_accuracy``, ``reported_at_iteration``, ``parent_hash``, ``init_hash``.
 ``sparsity`` is the measured fraction of prunable weights that are zero (effective weights);
 ``target_sparsity`` the nominal one the recipe asked for (0.0 for dense). Accuracies are in percent.
 
