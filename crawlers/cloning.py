@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -209,8 +210,20 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _run_clone(url: str, dest: Path, *, ref: str, timeout_s: float, max_bytes: int) -> tuple[str, str]:
-    """Run one ``git clone``; return (status, message). The size is watched while git downloads."""
+def _run_clone(
+    url: str,
+    dest: Path,
+    *,
+    ref: str,
+    timeout_s: float,
+    max_bytes: int,
+    cancel: threading.Event | None = None,
+) -> tuple[str, str]:
+    """Run one ``git clone``; return (status, message). The size is watched while git downloads.
+
+    git runs in its own session (so a timeout can kill it with its helpers), which also means a
+    Ctrl-C on the terminal never reaches it: ``cancel`` is how an interrupted run stops it at once.
+    """
     cmd = [
         "git",
         "-c",
@@ -245,6 +258,9 @@ def _run_clone(url: str, dest: Path, *, ref: str, timeout_s: float, max_bytes: i
             stderr_chunks.append(err or b"")
             break
         except subprocess.TimeoutExpired:
+            if cancel is not None and cancel.is_set():
+                _kill_group(proc)
+                return "error", "interrupted"
             if time.monotonic() >= deadline:
                 _kill_group(proc)
                 return "timeout", f"git clone took longer than {timeout_s:g} s"
@@ -282,7 +298,12 @@ def describe_checkout(result: CloneResult, checkout: Path) -> CloneResult:
 
 
 def clone_repository(
-    target: CloneTarget, cache_root: Path, *, timeout_s: float = 120.0, max_size_mb: float = 500.0
+    target: CloneTarget,
+    cache_root: Path,
+    *,
+    timeout_s: float = 120.0,
+    max_size_mb: float = 500.0,
+    cancel: threading.Event | None = None,
 ) -> CloneResult:
     """Clone one repository into the cache (or reuse the cached checkout); never raises."""
     started = time.monotonic()
@@ -301,12 +322,12 @@ def clone_repository(
         max_bytes = int(max_size_mb * 1_000_000)
         try:
             status, message = _run_clone(
-                target.repo_url, tmp, ref=target.ref, timeout_s=timeout_s, max_bytes=max_bytes
+                target.repo_url, tmp, ref=target.ref, timeout_s=timeout_s, max_bytes=max_bytes, cancel=cancel
             )
             if status == "error" and target.ref and "not found in upstream" in message.lower():
                 shutil.rmtree(tmp, ignore_errors=True)
                 status, message = _run_clone(
-                    target.repo_url, tmp, ref="", timeout_s=timeout_s, max_bytes=max_bytes
+                    target.repo_url, tmp, ref="", timeout_s=timeout_s, max_bytes=max_bytes, cancel=cancel
                 )
                 message = message or f"ref {target.ref!r} not found; default branch cloned"
             result.status, result.error = status, message
@@ -333,6 +354,15 @@ def clone_repository(
         result.seconds = round(time.monotonic() - started, 2)
 
 
+def _number(cell: str | None) -> float:
+    """A numeric cell of repos.csv; empty or hand-edited garbage reads as 0 instead of aborting."""
+    try:
+        value = float(cell or 0)
+    except ValueError:
+        return 0.0
+    return value if value == value and abs(value) != float("inf") else 0.0
+
+
 def read_repos_csv(path: Path) -> dict[str, CloneResult]:
     """Earlier results by repo_url (empty when the file is missing), for resuming."""
     if not path.is_file():
@@ -346,15 +376,15 @@ def read_repos_csv(path: Path) -> dict[str, CloneResult]:
                 repo_url=row["repo_url"],
                 status=row.get("status") or "error",
                 commit=row.get("commit") or "",
-                size_kb=int(float(row.get("size_kb") or 0)),
-                n_python_files=int(float(row.get("n_python_files") or 0)),
+                size_kb=int(_number(row.get("size_kb"))),
+                n_python_files=int(_number(row.get("n_python_files"))),
                 has_submodules=_truthy(row.get("has_submodules")),
                 path=row.get("path") or "",
                 error=row.get("error") or "",
                 ref=row.get("ref") or "",
-                max_size_mb=float(row.get("max_size_mb") or 0),
+                max_size_mb=_number(row.get("max_size_mb")),
                 reused=_truthy(row.get("reused")),
-                seconds=float(row.get("seconds") or 0),
+                seconds=_number(row.get("seconds")),
             )
     return results
 
@@ -407,9 +437,12 @@ def clone_all(
     if progress:
         progress(done, total, "cached" if done else "")
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    cancel = threading.Event()
     try:
         futures = [
-            pool.submit(clone_repository, t, cache_root, timeout_s=timeout_s, max_size_mb=max_size_mb)
+            pool.submit(
+                clone_repository, t, cache_root, timeout_s=timeout_s, max_size_mb=max_size_mb, cancel=cancel
+            )
             for t in todo
         ]
         for future in as_completed(futures):
@@ -419,7 +452,11 @@ def clone_all(
             if progress:
                 progress(done, total, f"{result.status} {result.repo_url}")
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # interrupted: start nothing new, keep what is done
+        # Interrupted: start nothing new, stop the running git processes (they are in their own
+        # sessions, so Ctrl-C did not reach them) and keep what is done. Without ``cancel`` the
+        # interpreter would wait at exit for every running clone to finish or time out.
+        cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     else:
         pool.shutdown()

@@ -153,7 +153,9 @@ def run(
 ) -> Path:
     """Run every census step that is not finished yet, then print where report.html is."""
     from audit.pipelines import clone, crawl, deps
+    from crawlers.openreview import check_venue_id
 
+    check_venue_id(venue)  # a malformed id is one usage error, before any step starts
     directory = workspace.census_output_dir(venue, out)
     log = StepLog(directory)
     if log.venue is not None and log.venue != venue:
@@ -171,6 +173,8 @@ def run(
             "clone",
             inputs=("papers.csv",),
             outputs=("repos.csv",),
+            # A larger --max-size-mb or --timeout reruns the step: it retries too_large / timeout.
+            params={"timeout_s": timeout_s, "max_size_mb": max_size_mb},
             action=lambda: clone.run(
                 directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb
             ),
@@ -180,7 +184,8 @@ def run(
             inputs=("papers.csv", "repos.csv"),  # papers.csv: which sub-folders are linked
             outputs=("dependencies.csv", "frameworks.csv", "all_tools.csv"),
             optional_outputs=OPTIONAL_DEPS_OUTPUTS,
-            action=lambda: deps.run(directory, workers=workers),
+            # --workers sizes the clone threads (network-bound); deps runs CPU-bound processes.
+            action=lambda: deps.run(directory, workers=min(workers, os.cpu_count() or 1)),
         ),
     ]
     for step in steps:

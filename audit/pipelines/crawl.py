@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from audit.errors import UsageError
 from audit.progress import info, progress
 from audit.workspace import census_output_dir
 from crawlers.openreview import RetryPolicy, check_venue_id, crawl_venue, load_export, parse_notes
@@ -25,7 +26,12 @@ def run(venue: str, *, out: Path | None, from_file: Path | None, policy: RetryPo
     """Write ``<out>/papers.csv`` for the venue and return the output folder."""
     check_venue_id(venue)
     directory = census_output_dir(venue, out)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the output folder {directory} ({exc.strerror}); choose another --out"
+        ) from exc
     provenance: dict[str, Any] = {"venue": venue}
     if from_file is not None:
         notes = load_export(from_file)

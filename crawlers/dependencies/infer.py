@@ -174,7 +174,8 @@ def infer_many(
             if progress:
                 progress(index + 1, total, job.repo_url)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
             futures = {pool.submit(_run, job): index for index, job in enumerate(jobs)}
             for done, future in enumerate(as_completed(futures), start=1):
                 index = futures[future]
@@ -191,4 +192,11 @@ def infer_many(
                     )
                 if progress:
                     progress(done, total, jobs[index].repo_url)
+        except BaseException:
+            # Interrupted: drop the queued jobs instead of analysing every remaining repository
+            # before exiting (a worker reports a Ctrl-C as its result and takes the next job).
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        else:
+            pool.shutdown()
     return [results[i] for i in range(total)]

@@ -44,8 +44,18 @@ class CensusTables:
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """A CSV with every cell as ``str`` and empty cells as ``""`` (never NaN)."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    """A CSV with every cell as ``str`` and empty cells as ``""`` (never NaN).
+
+    An empty or malformed file (a crash mid-write, a bad hand edit) is a one-line error naming the
+    command that writes it again, not a pandas traceback.
+    """
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        producer = PRODUCER.get(path.name)
+        remedy = f"; rerun `{producer.format(dir=path.parent)}`" if producer else ""
+        reason = " ".join(str(exc).split())[:120]
+        raise MissingInput(f"{path} cannot be read as a CSV table ({reason}){remedy}") from exc
 
 
 def column(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:

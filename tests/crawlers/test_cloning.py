@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -276,3 +278,44 @@ def test_cli_clone_then_deps(github_mirror: GitHubMirror, tmp_path: Path) -> Non
         "true",
         "2",
     )
+
+
+def test_ctrl_c_stops_running_clones_at_once(github_mirror: GitHubMirror, tmp_path: Path) -> None:
+    """git runs in its own session, so Ctrl-C reaches only audit: it must stop the clones itself.
+
+    Before, the interpreter waited at exit for each hung clone to reach its --timeout.
+    """
+    out = tmp_path / "venue"
+    hung = ["https://github.com/slow/one", "https://github.com/slow/two"]
+    write_papers_csv(out / "papers.csv", [{"forum": u, "accepted": "True", "repo_url": u} for u in hung])
+    partials = tmp_path / "cache" / "repos" / "github.com" / "slow"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audit", "clone", str(out), "--timeout", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(list(partials.glob(".*.partial-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # both git processes have started (each made its temporary folder)
+    assert len(list(partials.glob(".*.partial-*"))) == 2
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.monotonic() - started < 10, stderr
+    assert stderr.strip().splitlines()[-1].startswith("interrupted: finished work is kept")
+    assert "Traceback" not in stderr
+    assert list(partials.iterdir()) == []  # the temporary folders are gone
+    assert _read(out / "repos.csv") == []  # nothing was finished, nothing recorded
+
+
+def test_hand_edited_numbers_in_repos_csv_do_not_abort(tmp_path: Path) -> None:
+    """repos.csv is a table users edit; a bad number reads as 0, the status and path are kept."""
+    path = tmp_path / "repos.csv"
+    path.write_text(
+        "repo_url,status,size_kb,n_python_files,max_size_mb,seconds,path\n"
+        "https://github.com/o/r,too_large,about 2 GB,n/a,nan,inf,\n"
+    )
+    (result,) = cloning.read_repos_csv(path).values()
+    assert (result.status, result.size_kb, result.n_python_files) == ("too_large", 0, 0)
+    assert (result.max_size_mb, result.seconds) == (0.0, 0.0)

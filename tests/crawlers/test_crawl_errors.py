@@ -185,3 +185,18 @@ def test_a_torn_page_file_is_fetched_again(fake: FakeOpenReview, tmp_path: Path)
     fake.reset()
     again = crawl_venue(TESTCONF, tmp_path / "raw")
     assert (len(again.notes), fake.count, again.pages_fetched, again.pages_cached) == (6, 1, 1, 1)
+
+
+def test_output_folder_that_cannot_be_created_is_a_usage_error(
+    cli: Cli, fake: FakeOpenReview, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = cli("crawl", ICLR2020, "--out", str(blocker / "sub"))
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert (
+        line
+        == f"error: cannot create the output folder {blocker / 'sub'} (Not a directory); choose another --out"
+    )
+    assert fake.count == 0

@@ -259,6 +259,25 @@ def test_missing_step_outputs_name_the_command(tmp_path: Path) -> None:
     assert MissingInput("x").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "command"),
+    [
+        ("papers.csv", "", "audit crawl VENUE --out"),  # a crash left an empty file
+        ("repos.csv", 'repo_url,status\n"https://github.com/o/r,ok\n', "audit clone"),  # unclosed quote
+    ],
+)
+def test_unreadable_step_outputs_name_the_command(
+    tmp_path: Path, name: str, content: str, command: str
+) -> None:
+    folder = write_census_folder(tmp_path / "c")
+    (folder / name).write_text(content)
+    with pytest.raises(MissingInput) as caught:
+        load_tables(folder)
+    message = str(caught.value)
+    assert message.startswith(f"{folder / name} cannot be read as a CSV table (")
+    assert f"; rerun `{command}" in message and "\n" not in message
+
+
 def test_empty_census_has_no_shares() -> None:
     empty = pd.DataFrame(
         {"forum": [], "decision": [], "accepted": [], "code_url": [], "repo_url": []}, dtype=str

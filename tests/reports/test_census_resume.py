@@ -15,6 +15,7 @@ import pytest
 from audit.errors import UsageError
 from audit.pipelines import census
 from audit.pipelines.census import MARKER, Step, StepLog, _run_step
+from crawlers.errors import CrawlerUsageError
 from tests.reports.census_fixture import VENUE, write_census_folder
 
 
@@ -125,3 +126,49 @@ def test_render_report_reuses_the_census_venue_and_top_n(tmp_path: Path) -> None
     again = json.loads((folder / "census.json").read_text())
     assert (again["venue"], again["packages"]["top_n"]) == (VENUE, 2)
     assert StepLog(folder).is_done(census._report_step(folder, VENUE, 2))
+
+
+#: census.run's options besides the venue, folder and export file.
+OPTIONS = {"workers": 1, "timeout_s": 60.0, "max_size_mb": 500.0, "top_n": 3}
+
+
+def test_census_rejects_a_malformed_venue_before_any_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(CrawlerUsageError, match="is not an OpenReview venue id"):
+        census.run("not a venue", out=tmp_path / "c", from_file=None, **OPTIONS)
+    assert not (tmp_path / "c").exists()
+    assert capsys.readouterr().err == ""  # the error stays the only line: no "census: crawl: running"
+
+
+def test_census_reruns_clone_only_when_its_limits_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A larger --max-size-mb or --timeout must reach the clone step (it retries too_large/timeout)."""
+    from audit.pipelines import clone, crawl, deps
+    from reports.census import render
+
+    runs: Counter[str] = Counter()
+
+    def writer(step: str, *names: str) -> object:
+        def action(*args: object, **kwargs: object) -> None:
+            runs[step] += 1
+            directory = kwargs.get("out") or args[0]
+            for name in names:
+                (Path(str(directory)) / name).write_text(f"{name}\n")
+
+        return action
+
+    monkeypatch.setattr(crawl, "run", writer("crawl", "papers.csv"))
+    monkeypatch.setattr(clone, "run", writer("clone", "repos.csv"))
+    monkeypatch.setattr(deps, "run", writer("deps", "dependencies.csv", "frameworks.csv", "all_tools.csv"))
+    monkeypatch.setattr(render, "render_census", writer("report", *render.OUTPUTS))
+    out = tmp_path / "c"
+    out.mkdir()
+    census.run(VENUE, out=out, from_file=None, **OPTIONS)
+    census.run(VENUE, out=out, from_file=None, **OPTIONS | {"workers": 4})  # workers change nothing
+    assert runs == {"crawl": 1, "clone": 1, "deps": 1, "report": 1}
+    census.run(VENUE, out=out, from_file=None, **OPTIONS | {"max_size_mb": 900.0})
+    census.run(VENUE, out=out, from_file=None, **OPTIONS | {"max_size_mb": 900.0, "timeout_s": 300.0})
+    # repos.csv came back byte-identical, so deps and the report had nothing new to read
+    assert runs == {"crawl": 1, "clone": 3, "deps": 1, "report": 1}
