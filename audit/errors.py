@@ -25,13 +25,6 @@ class UsageError(AuditError):
     exit_code = EXIT_USAGE
 
 
-class NotImplementedYet(AuditError):
-    """A command of the contract whose issue has not landed yet."""
-
-    def __init__(self, command: str, issue: str) -> None:
-        super().__init__(f"`audit {command}` is not implemented yet ({issue})")
-
-
 def is_expected(exc: BaseException) -> bool:
     """True for exceptions that follow the ``exit_code`` protocol described above."""
     return isinstance(getattr(exc, "exit_code", None), int)

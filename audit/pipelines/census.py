@@ -56,6 +56,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _optional_digest(path: Path | None) -> str | None:
+    """The SHA-256 of an input file given on the command line; None when absent (crawl reports it)."""
+    return _sha256(path) if path is not None and path.is_file() else None
+
+
 def _digests(directory: Path, names: tuple[str, ...]) -> dict[str, str]:
     return {name: _sha256(directory / name) for name in names if (directory / name).is_file()}
 
@@ -166,7 +171,8 @@ def run(
             "crawl",
             inputs=(),
             outputs=("papers.csv",),
-            params={"venue": venue},
+            # A different --from-file (or the same file changed) reruns the crawl.
+            params={"venue": venue, "from_file": _optional_digest(from_file)},
             action=lambda: crawl.run(venue, out=directory, from_file=from_file),
         ),
         Step(

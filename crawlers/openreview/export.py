@@ -12,13 +12,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crawlers.errors import CrawlerError, CrawlerUsageError
+from crawlers.errors import CrawlerUsageError
 
 _SHAPE = 'a JSON list of OpenReview notes or {"notes": [...]}, optionally gzip-compressed'
 
 
 def load_export(path: Path) -> list[dict[str, Any]]:
-    """The notes in ``path``; a clear one-line error for a missing file or a file of another shape."""
+    """The notes in ``path``; a usage error (exit 2) for a missing, empty or wrongly shaped file.
+
+    The file is the user's input, like the venue id: a bad one is a usage error, not a failure.
+    """
     if not path.is_file():
         raise CrawlerUsageError(f"--from-file {path} does not exist; give {_SHAPE}")
     try:
@@ -26,13 +29,16 @@ def load_export(path: Path) -> list[dict[str, Any]]:
         text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
         data = json.loads(text)
     except (OSError, EOFError, ValueError) as exc:
-        raise CrawlerError(f"cannot read {path} as {_SHAPE}: {' '.join(str(exc).split())[:120]}") from exc
+        reason = " ".join(str(exc).split())[:120]
+        raise CrawlerUsageError(f"cannot read {path} as {_SHAPE}: {reason}") from exc
     notes = data.get("notes") if isinstance(data, dict) else data
     if not isinstance(notes, list):
-        raise CrawlerError(f"{path} holds no list of notes; expected {_SHAPE}")
+        raise CrawlerUsageError(f"{path} holds no list of notes; expected {_SHAPE}")
+    if not notes:
+        raise CrawlerUsageError(f"{path} holds an empty list of notes; expected {_SHAPE}")
     bad = next((i for i, note in enumerate(notes) if not _looks_like_note(note)), None)
     if bad is not None:
-        raise CrawlerError(
+        raise CrawlerUsageError(
             f"{path}: item {bad} is not an OpenReview note (no id/forum and content); expected {_SHAPE}"
         )
     return notes

@@ -150,17 +150,19 @@ def test_missing_export_file_is_a_usage_error(cli: Cli, fake: FakeOpenReview, tm
         (b"<html>not json</html>", "cannot read"),
         (json.dumps({"papers": []}).encode(), "holds no list of notes"),
         (gzip.compress(json.dumps([{"title": "no id"}]).encode()), "item 0 is not an OpenReview note"),
+        (b"[]", "holds an empty list of notes"),
     ],
-    ids=["html", "no-notes-key", "gz-without-ids"],
+    ids=["html", "no-notes-key", "gz-without-ids", "empty"],
 )
-def test_malformed_export_file_fails_with_one_line(
+def test_malformed_export_file_is_a_usage_error(
     cli: Cli, fake: FakeOpenReview, tmp_path: Path, content: bytes, message: str
 ) -> None:
     export = tmp_path / "export.json"
     export.write_bytes(content)
     result = cli("crawl", ICLR2020, "--out", str(tmp_path / "x"), "--from-file", str(export))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert message in one_error_line(result)
+    assert fake.requests == []
 
 
 def test_unreachable_server_fails_with_one_line(

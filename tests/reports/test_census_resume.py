@@ -172,3 +172,28 @@ def test_census_reruns_clone_only_when_its_limits_change(
     census.run(VENUE, out=out, from_file=None, **OPTIONS | {"max_size_mb": 900.0, "timeout_s": 300.0})
     # repos.csv came back byte-identical, so deps and the report had nothing new to read
     assert runs == {"crawl": 1, "clone": 3, "deps": 1, "report": 1}
+
+
+def _export(path: Path, titles: list[str]) -> Path:
+    """A v1-shaped export of accepted papers without code links (nothing to clone)."""
+    notes = [
+        {"id": f"id{i}", "forum": f"id{i}", "number": i + 1, "content": {"title": title, "code": ""}}
+        for i, title in enumerate(titles)
+    ]
+    path.write_text(json.dumps(notes), encoding="utf-8")
+    return path
+
+
+def test_census_reruns_the_crawl_when_the_export_file_changes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "census"
+    options = {"workers": 1, "timeout_s": 10.0, "max_size_mb": 10.0, "top_n": 5}
+    first = _export(tmp_path / "first.json", ["A", "B"])
+    census.run("ICLR.cc/2020/Conference", out=out, from_file=first, **options)
+    assert len((out / "papers.csv").read_text().splitlines()) == 1 + 2
+    census.run("ICLR.cc/2020/Conference", out=out, from_file=first, **options)
+    assert len((out / "papers.csv").read_text().splitlines()) == 1 + 2
+    second = _export(tmp_path / "second.json", ["A", "B", "C"])
+    census.run("ICLR.cc/2020/Conference", out=out, from_file=second, **options)
+    assert len((out / "papers.csv").read_text().splitlines()) == 1 + 3
+    assert json.loads((out / "census.json").read_text())["papers"]["submitted"] == 3
