@@ -105,7 +105,7 @@ def ensure_mnist(
             f"into {folder} or set AUDIT_DATA_DIR to a folder whose mnist/ holds them"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    for name in missing:
+    for position, name in enumerate(missing):
         errors = []
         for mirror in mirrors:
             try:
@@ -119,8 +119,11 @@ def ensure_mnist(
             _atomic_write(folder / name, data)
             break
         else:
+            still = missing[position:]
             raise ReproductionError(
-                f"could not download {name} ({'; '.join(errors)}); put it into {folder} by hand"
+                f"could not download {name} ({'; '.join(errors)}); put {', '.join(still)} "
+                f"(from {mirrors[0]}) into {folder} by hand, or set AUDIT_DATA_DIR to a folder whose "
+                "mnist/ holds them"
             )
     return folder
 

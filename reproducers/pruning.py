@@ -4,7 +4,10 @@ Why these helpers exist: ``torch.nn.utils.prune`` stores the trainable tensor as
 mask as the buffer ``weight_mask``, recomputing ``weight`` before each forward. Three pitfalls follow
 and are handled here: rewinding must overwrite ``weight_orig`` and keep the mask; sparsity must be
 counted on the effective weight (mask), never on ``weight_orig``; an optimizer built before pruning
-holds the old ``weight`` parameter, so training code must build its optimizer after pruning.
+holds the old ``weight`` parameter, so training code must build its optimizer after pruning. A fourth:
+``module.weight`` is a plain attribute recomputed only by the forward pre-hook, and torch's pruning
+methods rank *it*; after ``weight_orig`` is overwritten (rewind, reinit, loading a state_dict) it is
+stale until :func:`refresh` recomputes it.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ def layerwise_magnitude(model: nn.Module, rates: Mapping[str, float]) -> None:
     Calling it again stacks a ``PruningContainer`` that acts on surviving weights only, so a rate of
     0.2 per round leaves 0.8^k of the layer after k rounds.
     """
+    refresh(model)  # torch ranks ``module.weight``, which is stale after weight_orig was overwritten
     for name, layer in prunable(model):
         rate = rates.get(name, rates.get("*", 0.0))
         if rate > 0:
@@ -66,6 +70,7 @@ def layerwise_magnitude(model: nn.Module, rates: Mapping[str, float]) -> None:
 
 def global_magnitude(model: nn.Module, amount: float) -> None:
     """Prune the ``amount`` fraction of surviving weights with the smallest magnitude across layers."""
+    refresh(model)  # as in layerwise_magnitude: rank the effective weights, never stale ones
     params = [(layer, "weight") for _, layer in prunable(model)]
     prune.global_unstructured(params, pruning_method=prune.L1Unstructured, amount=amount)
 

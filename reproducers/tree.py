@@ -31,7 +31,9 @@ from torch import nn
 from reproducers import models, pruning
 
 #: Bumped when recipes change meaning, so states of an older engine are never reused silently.
-ENGINE_VERSION = 1
+#: 2: a restored pruned network's ``weight`` is recomputed at load; under 1, magnitude pruning of a
+#: restored network (IMP rounds ≥ 2) ranked nn.Linear's default (global-RNG) weights, not the trained ones.
+ENGINE_VERSION = 2
 
 Payload = dict[str, torch.Tensor]
 #: A recipe's implementation: (context, parent model or None, properties, input models) → metrics.
@@ -141,7 +143,12 @@ class Tree:
         pruned = {k[: -len(".weight_mask")]: v for k, v in payload.items() if k.endswith(".weight_mask")}
         pruning.apply_masks(model, pruned)
         model.load_state_dict(payload, strict=True)
-        return model.to(self.context.device)
+        model = model.to(self.context.device)
+        # load_state_dict fills weight_orig and weight_mask in place, but ``weight`` (an attribute that
+        # the pruning hook recomputes only at the next forward) still holds the freshly built model's
+        # default weights × mask; torch's pruning methods rank ``weight``, so recompute it now.
+        pruning.refresh(model)
+        return model
 
     def _get(
         self,

@@ -2,8 +2,9 @@
 
 The pipeline owns the output folder; the engine (``reproducers``) owns the experiment states in the
 cache. Seeds are run through a *runner* (``select_runner``): each returns the rows of one seed, which
-are kept in ``<out>/seeds/seed-K.json`` as they finish, so an interrupted run keeps finished seeds and
-the state cache lets the unfinished one resume from its last saved state.
+are also written to ``<out>/seeds/seed-K.json`` as they finish (a per-seed record; nothing reads them
+back). Resuming comes from the state cache: a rerun walks every seed's tree again, finds each finished
+state on disk (so finished seeds cost seconds) and computes only what is missing.
 """
 
 from __future__ import annotations
@@ -159,7 +160,8 @@ def run(
     spec = registry.get(paper_id)
     spec.protocol(protocol)  # unknown protocol → usage error before any work
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _make_folder(out_dir, "output folder (--out)")
+    _make_folder(workspace.cache_dir() / "states", "experiment-state cache (AUDIT_CACHE_DIR)")
     chosen = select_runner(
         runner,
         device=device,
@@ -214,6 +216,16 @@ def run(
             f"the other seeds are in {out_dir}; rerun the same command to retry"
         )
     return report
+
+
+def _make_folder(folder: Path, what: str) -> None:
+    """Create ``folder`` before any work, or fail with one line (exit 2) saying which setting is wrong."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from audit.errors import UsageError
+
+        raise UsageError(f"cannot create the {what} {folder}: {exc.strerror or exc}") from None
 
 
 def render_report(directory: Path) -> Path:

@@ -66,7 +66,6 @@ def write_verdicts_and_report(out_dir: Path) -> Path:
     for key, path in made.items():
         if path is None:  # a stale figure from an earlier render must not survive
             (out_dir / FIGURE_FILES[key]).unlink(missing_ok=True)
-    present = {k: v for k, v in made.items() if v is not None}
     context = build_context(inputs, verdicts, changes)
-    _, html_path = render.render(context, out_dir, present)
+    _, html_path = render.render(context, out_dir, made)
     return html_path

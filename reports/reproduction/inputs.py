@@ -19,6 +19,12 @@ from reproducers.claims import Claim, ClaimSet
 CLAIM_FIELDS = {f.name for f in fields(Claim)}
 
 
+class MissingInput(FileNotFoundError):
+    """A file the report needs is missing or unreadable; one line, exit 2 (not a traceback)."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class ReproductionInputs:
     """Everything the verdicts and the report are computed from, plus where it came from."""
@@ -65,14 +71,21 @@ def protocol_name(value: Any) -> str | None:
 
 
 def read_inputs(out_dir: Path) -> ReproductionInputs:
-    """Load the folder; raises FileNotFoundError naming the file if claims.json or runs.csv is missing."""
+    """Load the folder; raises :class:`MissingInput` naming the file if claims.json or runs.csv is
+    missing, empty or malformed."""
     out_dir = Path(out_dir)
     for required in ("claims.json", "runs.csv"):
         if not (out_dir / required).exists():
-            raise FileNotFoundError(f"{out_dir / required} is missing; is this a reproduction output folder?")
-    raw = json.loads((out_dir / "claims.json").read_text())
-    claims = tuple(claim_from_dict(c) for c in raw.get("claims", []))
-    runs = pd.read_csv(out_dir / "runs.csv")
+            raise MissingInput(f"{out_dir / required} is missing; is this a reproduction output folder?")
+    try:
+        raw = json.loads((out_dir / "claims.json").read_text())
+        claims = tuple(claim_from_dict(c) for c in raw.get("claims", []))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise MissingInput(f"{out_dir / 'claims.json'} is not a claims file ({exc})") from exc
+    try:
+        runs = pd.read_csv(out_dir / "runs.csv")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise MissingInput(f"{out_dir / 'runs.csv'} is empty or malformed ({exc})") from exc
     per_class_path = out_dir / "per_class.csv"
     per_class = pd.read_csv(per_class_path) if per_class_path.exists() else pd.DataFrame()
     env_path = out_dir / "environment.json"

@@ -154,14 +154,18 @@ def per_seed_table(runs: pd.DataFrame) -> tuple[list[str], list[dict[str, Any]]]
     return columns, rows
 
 
-def render(context: dict[str, Any], out_dir: Path, figures: dict[str, Path]) -> tuple[Path, Path]:
-    """Write report.md (figures linked by file name) and report.html (figures embedded)."""
+def render(context: dict[str, Any], out_dir: Path, figures: dict[str, Path | None]) -> tuple[Path, Path]:
+    """Write report.md (figures linked by file name) and report.html (figures embedded).
+
+    ``figures`` names every figure the templates know ("accuracy", "per_class", "forest"); a figure
+    that was not drawn is None (the templates test it, and StrictUndefined rejects a missing key).
+    """
     env = environment()
     md = env.get_template("reproduction.md.j2").render(
-        **context, figures={k: Path(v).name for k, v in figures.items()}
+        **context, figures={k: Path(v).name if v else None for k, v in figures.items()}
     )
     html = env.get_template("reproduction.html.j2").render(
-        **context, figures={k: data_uri(v) for k, v in figures.items()}
+        **context, figures={k: data_uri(v) if v else None for k, v in figures.items()}
     )
     md_path, html_path = out_dir / "report.md", out_dir / "report.html"
     md_path.write_text(md)

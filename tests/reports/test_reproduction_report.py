@@ -156,3 +156,15 @@ def test_per_class_changes_pair_by_seed_and_model():
     assert changes.loc[1, "change"] == 0.0 and np.isnan(changes.loc[1, "ci_low"])  # zero spread: no interval
     harm = per_class_harm(changes.reset_index())
     assert harm[0]["worst_class"] == 0 and harm[0]["n_classes_hurt"] == 1
+
+
+def test_a_folder_without_runs_renders_without_any_figure(tmp_path):
+    """No rows (every seed failed, or a hand-emptied runs.csv): no figure at all, still a report."""
+    folder = write_folder(tmp_path / "out", per_class=False)
+    header = (folder / "runs.csv").read_text().splitlines()[0]
+    (folder / "runs.csv").write_text(header + "\n")
+    html = write_verdicts_and_report(folder)
+    assert not any((folder / name).exists() for name in FIGURE_FILES.values())
+    verdicts = pd.read_csv(folder / "verdicts.csv").set_index("claim_id")
+    assert (verdicts.drop(index="quick-only")["verdict"] == "inconclusive").all()
+    assert "<img" not in html.read_text() and ".png" not in (folder / "report.md").read_text()

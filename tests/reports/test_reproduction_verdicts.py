@@ -453,8 +453,14 @@ def test_read_inputs_judges_only_the_runs_protocol(tmp_path):
 
 
 def test_read_inputs_reports_missing_files(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"claims\.json"):
+    with pytest.raises(FileNotFoundError, match=r"claims\.json") as info:
         read_inputs(tmp_path)
+    assert info.value.exit_code == 2  # a one-line usage error in the CLI, not a traceback
+    folder = write_folder(tmp_path / "f")
+    (folder / "runs.csv").write_text("")
+    with pytest.raises(FileNotFoundError, match=r"runs\.csv is empty or malformed") as info:
+        read_inputs(folder)
+    assert info.value.exit_code == 2
 
 
 def test_relation_uses_only_seeds_that_pair_up():

@@ -86,9 +86,11 @@ def test_download_verifies_checksums_and_is_cached(server, files, tmp_path: Path
 
 def test_corrupted_download_is_rejected_and_not_kept(server, files, tmp_path: Path) -> None:
     base, _ = server
-    with pytest.raises(ReproductionError, match="checksum mismatch"):
+    with pytest.raises(ReproductionError, match="checksum mismatch") as info:
         datasets.ensure_mnist(tmp_path, mirrors=(f"{base}/bad/",), files=_md5s(files))
     assert not list((tmp_path / "mnist").iterdir())
+    # the first failure stops the download; the message names every file still to be placed by hand
+    assert f"put {', '.join(files)} (from {base}/bad/) into {tmp_path / 'mnist'} by hand" in str(info.value)
 
 
 def test_offline_without_files_says_where_to_put_which(files, tmp_path: Path) -> None:

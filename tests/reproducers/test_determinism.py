@@ -59,3 +59,21 @@ def test_parallel_seeds_equal_sequential_seeds(snip_spec, tmp_path: Path) -> Non
         strip = [{k: v for k, v in row.items() if k != "wall_s"} for row in parallel[seed][0]]
         assert strip == [{k: v for k, v in row.items() if k != "wall_s"} for row in sequential[seed][0]]
         assert parallel[seed][1] == sequential[seed][1]
+
+
+def test_lth_rounds_do_not_depend_on_the_global_rng(lth_spec, tmp_path: Path) -> None:
+    """IMP round 2 prunes a network restored from the cache: its result must not depend on anything
+    the global RNG did before (the run's history), only on the seed."""
+    torch.manual_seed(1)
+    a, tree_a = _run(lth_spec, 0, tmp_path / "a")
+    torch.manual_seed(2)
+    torch.rand(1000)
+    b, tree_b = _run(lth_spec, 0, tmp_path / "b")
+    assert tree_a.executed == tree_b.executed and len(tree_a.executed) == 10
+    assert [{k: v for k, v in r.items() if k != "wall_s"} for r in a] == [
+        {k: v for k, v in r.items() if k != "wall_s"} for r in b
+    ]
+    for _, digest in tree_a.executed:
+        left = torch.load(tmp_path / "a" / "states" / digest / "state.pt", weights_only=True)
+        right = torch.load(tmp_path / "b" / "states" / digest / "state.pt", weights_only=True)
+        assert all(torch.equal(left[k], right[k]) for k in left), digest

@@ -36,6 +36,25 @@ def test_unknown_paper_exits_2_listing_ids(capsys) -> None:
     assert err.count("\n") == 1 and "rJl-b3RcF7" in err and "B1VZqjAcYX" in err
 
 
+def test_unusable_folders_are_one_line_usage_errors(tmp_path: Path, monkeypatch, capsys) -> None:
+    """An --out or AUDIT_CACHE_DIR that cannot be created stops the run before any work (exit 2)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    base = ["reproduce", "snip", "--runner", "local", "--seeds", "1", "--out"]
+    assert _cli([*base, str(blocker / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: cannot create the output folder (--out) {blocker / 'out'}: Not a directory\n"
+    )
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(blocker / "cache"))
+    assert _cli([*base, str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        "error: cannot create the experiment-state cache (AUDIT_CACHE_DIR) "
+        f"{blocker / 'cache' / 'states'}: Not a directory\n"
+    )
+    assert not (tmp_path / "out" / "runs.csv").exists()
+
+
 @pytest.mark.slow
 def test_reproduce_snip_quick_two_seeds(tmp_path: Path, monkeypatch, capsys) -> None:
     """The real command on the quick protocol shrunk to tiny settings (40 iterations per training)."""
@@ -88,13 +107,23 @@ def test_reproduce_snip_quick_two_seeds(tmp_path: Path, monkeypatch, capsys) -> 
     assert environment["seeds"] == [0, 1] and environment["claims_hash"] == claims["content_hash"]
     assert environment["device"]["resolved"] == "cpu" and environment["packages"]["torch"]
 
-    # a rerun with one more seed trains only that seed; the first two come from the cache
-    first = (out / "runs.csv").read_text().splitlines()
+    # the same command again computes no state and writes byte-identical results
+    states = tmp_path / "cache" / "states"
+    saved = {p.parent.name: p.stat().st_mtime_ns for p in states.glob("*/state.json")}
+    assert len(saved) == 2 * 12  # per seed: init, dense, 3 snip, 2 random, and 6 trainings
+    outputs = {name: (out / name).read_bytes() for name in ("runs.csv", "per_class.csv", "verdicts.csv")}
+    assert _cli(args) == 0
+    assert {p.parent.name: p.stat().st_mtime_ns for p in states.glob("*/state.json")} == saved
+    assert {name: (out / name).read_bytes() for name in outputs} == outputs
+
+    # one more seed computes only that seed's 12 states; the first two seeds' rows are unchanged,
+    # wall_s included (it is the recorded training time of the cached state, so a recomputation shows)
+    first = outputs["runs.csv"].decode().splitlines()
     assert _cli([*args[:5], "3", *args[6:]]) == 0
     again = (out / "runs.csv").read_text().splitlines()
-    assert len(again) == 1 + 18
-    key = [",".join(line.split(",")[:14]) for line in first]
-    assert [",".join(line.split(",")[:14]) for line in again[: len(first)]] == key
+    assert len(again) == 1 + 18 and again[: len(first)] == first
+    after = {p.parent.name: p.stat().st_mtime_ns for p in states.glob("*/state.json")}
+    assert len(after) == 3 * 12 and {k: after[k] for k in saved} == saved
 
 
 def test_worker_writes_one_seed_as_json(tmp_path: Path, monkeypatch) -> None:

@@ -130,3 +130,27 @@ def test_random_pruning_is_seeded_and_leaves_the_global_rng_alone() -> None:
         "fc2": 0.95,
         "fc3": 0.95,
     }
+
+
+def test_a_restored_pruned_state_is_pruned_by_its_own_weights(tmp_path) -> None:
+    """IMP round 2 on a network loaded from the cache ranks weight_orig × mask, not a stale ``weight``.
+
+    Loading fills weight_orig in place; ``module.weight`` (what torch's pruning ranks) would otherwise
+    keep nn.Linear's default global-RNG weights until the next forward.
+    """
+    from reproducers import recipes
+    from reproducers.recipes import RECIPES
+    from reproducers.tree import Context, Recipe, Tree
+
+    tree = Tree(tmp_path, Context(seed=0, device=torch.device("cpu"), data=lambda *a: None), RECIPES)
+    root = tree.root(recipes.init("glorot_normal", "cpu"), "lenet_300_100")
+    once = tree.apply(Recipe("prune_layerwise", {"rates": LTH_RATES}), root)
+    restored = once.model()
+    for name, layer in models.prunable(restored):
+        assert torch.equal(layer.weight.detach(), (layer.weight_orig * layer.weight_mask).detach()), name
+    twice = tree.apply(Recipe("prune_layerwise", {"rates": LTH_RATES}), once).model()
+    in_memory = _lenet(0)  # the same initialisation (seed 0, "init" source), pruned twice without saving
+    pruning.layerwise_magnitude(in_memory, LTH_RATES)
+    pruning.layerwise_magnitude(in_memory, LTH_RATES)
+    expected = pruning.masks(in_memory)
+    assert all(torch.equal(pruning.masks(twice)[k], expected[k]) for k in expected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -93,10 +94,17 @@ def test_registered_numbers() -> None:
     assert lth["lth-dense-just-over-98"].protocols == ("paper",)
 
 
-def test_claim_hash_is_stable_and_serialisable() -> None:
+def test_claim_hash_is_pinned_and_serialisable() -> None:
+    """The pre-registration: editing a registered claim changes its paper's hash, and this test says so
+    (update the pinned value deliberately, never to make the test pass)."""
+    assert {spec.id: spec.claim_set().content_hash() for spec in registry.all_papers()} == {
+        "rJl-b3RcF7": "b50e1e76aa644ed2736f95d058edf2d970eaaf2d34b90673579823bfd374d061",
+        "B1VZqjAcYX": "df3df666a7db3d9a3a7d84966763dbc1cd9fdf81ce00d8f33f6b2a82c66223db",
+    }
     claims = registry.get("snip").claim_set()
-    assert claims.content_hash() == registry.get("B1VZqjAcYX").claim_set().content_hash()
-    assert json.loads(claims.to_json())["paper_id"] == "B1VZqjAcYX"
+    body = json.loads(claims.to_json())
+    assert body["paper_id"] == "B1VZqjAcYX" and len(body["claims"]) == 10
+    assert claims.content_hash() == hashlib.sha256(claims.to_json().encode()).hexdigest()
 
 
 def test_quick_protocols_stay_small() -> None:
