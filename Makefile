@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= audit-output/demo
 
-.PHONY: demo test lint venv docker-base clean
+.PHONY: demo test lint venv docker-base wheelhouse clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# audit/base:offline from Debian packages alone (debootstrap → docker import), for machines that
+# reach no image registry. Needs root, debootstrap and a running Docker engine.
+docker-base:
+	bash reproducers/docker/build_base.sh
+
+# Wheels for air-gapped image builds (torch 2.13.0 CPU and the worker's runtime set), into
+# $$AUDIT_WHEELHOUSE or .cache/wheelhouse.
+wheelhouse: $(STAMP)
+	$(BIN)/python -m reproducers.docker.wheelhouse
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
