@@ -1,0 +1,351 @@
+"""Upstream entries: run a paper's own published code, at a pinned commit, in the reproduction sandbox.
+
+A registry entry may point at the authors' repository instead of (or besides) the project's
+re-implementation. The repository is cloned with real git on the host (so ``url.<base>.insteadOf``
+can redirect it to a mirror), checked out at the pinned commit, exported without ``.git`` into the
+image's build context, and its dependencies (declared files, as the census infers them) installed on
+the same base, offline from the wheelhouse when one is given. Each seed runs the entry's command
+template in the same sandbox as the worker (no network, non-root, read-only root, stdin closed),
+in a throwaway writable copy of the checkout; its metrics are read from stdout or from a file it
+wrote into ``{out}`` and become ordinary runs.csv rows, so claims, statistics and the report treat
+them like any other run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from reproducers.docker.containers import ContainerResult
+from reproducers.docker.image import ImageRecipe
+from reproducers.docker.sandbox import OUT_MOUNT
+from reproducers.errors import ReproductionError
+from reproducers.runners.docker import DockerRunner, ProgressCallback, Rows
+
+#: Where the exported checkout sits in the image; each container works in a copy under /tmp.
+WORK_COPY = "/tmp/work"
+SOURCE_DIR = "/opt/audit/src"
+COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
+#: runs.csv values an upstream row has unless the entry or the code says otherwise (one-shot: round 0).
+ROW_DEFAULTS: dict[str, Any] = {"arm": "upstream", "round": 0}
+
+
+@dataclass(frozen=True)
+class StdoutRegex:
+    """Metrics printed by the code: runs.csv column → regex with one group; the last match counts."""
+
+    patterns: dict[str, str]
+
+    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
+        row: dict[str, Any] = {}
+        for column, pattern in self.patterns.items():
+            matches = re.findall(pattern, stdout)
+            if not matches:
+                raise ReproductionError(f"no match for {column} ({pattern!r}) in the code's output")
+            row[column] = _number(matches[-1])
+        return [row]
+
+
+@dataclass(frozen=True)
+class JsonFile:
+    """Metrics in a JSON file written under ``{out}``: an object (one row) or a list of objects.
+
+    ``columns`` maps runs.csv column → key (dotted for nested objects, e.g. ``test.acc``).
+    """
+
+    path: str
+    columns: dict[str, str]
+
+    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
+        data = json.loads(_read_output(out_dir, self.path))
+        records = data if isinstance(data, list) else [data]
+        return [
+            {column: _number(_dig(record, key)) for column, key in self.columns.items()} for record in records
+        ]
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """Metrics in a CSV file written under ``{out}``: one runs.csv row per CSV row."""
+
+    path: str
+    columns: dict[str, str]
+
+    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
+        reader = csv.DictReader(io.StringIO(_read_output(out_dir, self.path)))
+        return [{column: _number(record[key]) for column, key in self.columns.items()} for record in reader]
+
+
+MetricsReader = StdoutRegex | JsonFile | CsvFile
+
+
+@dataclass(frozen=True)
+class UpstreamEntry:
+    """A paper's published code: where, which commit, how to run one seed, how to read its numbers.
+
+    ``command`` is a template; ``{seed}`` and ``{out}`` (a writable folder whose files come back) are
+    filled per seed (write a literal brace as ``{{``); it runs in a writable copy of the checkout.
+    ``row`` holds the runs.csv values the code does not print (arm, model, dataset, target_sparsity).
+    ``requirements`` overrides the inferred dependencies; ``extra_requirements`` adds to them.
+    """
+
+    url: str
+    commit: str
+    command: tuple[str, ...]
+    metrics: MetricsReader
+    row: dict[str, Any] = field(default_factory=lambda: {"arm": "upstream"})
+    requirements: tuple[str, ...] | None = None
+    extra_requirements: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not COMMIT_RE.match(self.commit):
+            raise ReproductionError(f"upstream commit must be a full 40-hex sha, got {self.commit!r}")
+
+    def slug(self) -> str:
+        """The URL as a folder name (``github.com_owner_repo``)."""
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", self.url.split("://", 1)[-1]).strip("_")
+
+    def render(self, seed: int) -> list[str]:
+        return [part.format(seed=seed, out=OUT_MOUNT) for part in self.command]
+
+
+def checkout(entry: UpstreamEntry, cache_dir: Path) -> Path:
+    """A clone of the entry's repository at its pinned commit under ``cache_dir/upstream`` (reused)."""
+    repo = cache_dir / "upstream" / f"{entry.slug()}-{entry.commit[:12]}"
+    if (repo / ".git").is_dir() and _git(repo, "rev-parse", "HEAD") == entry.commit:
+        return repo
+    if repo.exists():
+        shutil.rmtree(repo)
+    repo.parent.mkdir(parents=True, exist_ok=True)
+    _git(None, "clone", "--quiet", "--no-checkout", "--", entry.url, str(repo))
+    try:
+        _git(repo, "checkout", "--quiet", "--detach", entry.commit)
+    except ReproductionError:
+        # A commit on no branch (a PR, a deleted branch) is not cloned; many hosts serve it by sha.
+        try:
+            _git(repo, "fetch", "--quiet", "origin", entry.commit)
+        except ReproductionError:
+            raise ReproductionError(f"commit {entry.commit} is not in {entry.url}") from None
+        _git(repo, "checkout", "--quiet", "--detach", entry.commit)
+    head = _git(repo, "rev-parse", "HEAD")
+    if head != entry.commit:
+        raise ReproductionError(f"{entry.url} checked out {head}, not the pinned {entry.commit}")
+    return repo
+
+
+def export_tree(repo: Path, commit: str, dest: Path) -> Path:
+    """The commit's files (no ``.git``, nothing untracked) extracted into ``dest``."""
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", "--format=tar", commit], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise ReproductionError(f"git archive {commit} failed: {archive.stderr.decode().strip()}")
+    if dest.exists():  # a rerun must not mix in files of an earlier export
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def infer_requirements(tree: Path, url: str = "") -> tuple[str, ...]:
+    """The repository's packages as the census infers them: declared files, then imports.
+
+    Uses ``crawlers.dependencies`` (parse, never run) when it is installed alongside, else reads
+    requirements.txt alone. One line per package, with the first declared specifier when pip can
+    read it (a conda-style ``=1.4`` is dropped, keeping the name); optional extras are left out.
+    """
+    try:
+        from crawlers.dependencies.infer import infer_repository
+    except ImportError:
+        return _requirements_txt(tree)
+    report = infer_repository(url, tree)
+    if report.status == "error":
+        raise ReproductionError(f"could not infer the dependencies of {url or tree}: {report.error}")
+    specifiers: dict[str, str] = {}
+    for dependency in report.dependencies:
+        if dependency.optional:
+            continue
+        current = specifiers.setdefault(dependency.package, "")
+        if not current and dependency.specifier and _valid(dependency.package + dependency.specifier):
+            specifiers[dependency.package] = dependency.specifier
+    return tuple(f"{package}{specifier}" for package, specifier in sorted(specifiers.items()))
+
+
+def _requirements_txt(tree: Path) -> tuple[str, ...]:
+    path = tree / "requirements.txt"
+    if not path.is_file():
+        return ()
+    lines = []
+    for raw in path.read_text(errors="replace").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line and not line.startswith("-") and _valid(line):
+            lines.append(line)
+    return tuple(dict.fromkeys(lines))
+
+
+def _valid(line: str) -> bool:
+    try:
+        Requirement(line)
+    except InvalidRequirement:
+        return False
+    return True
+
+
+class UpstreamRunner(DockerRunner):
+    """A DockerRunner whose image is the paper's repository and whose seeds run its own command."""
+
+    name = "docker-upstream"
+
+    def __init__(self, entry: UpstreamEntry, tree: Path, **kwargs: Any) -> None:
+        self.entry = entry
+        self.tree = tree
+        wanted = entry.requirements if entry.requirements is not None else infer_requirements(tree, entry.url)
+        kwargs.setdefault("requirements", (*wanted, *entry.extra_requirements))
+        super().__init__(**kwargs)
+
+    def wheelhouse_name(self) -> str:
+        return f"upstream-{self.entry.slug()}-{self.entry.commit[:12]}-{self.device}"
+
+    def recipe(self) -> ImageRecipe:
+        return ImageRecipe(
+            base=self.base_image,
+            requirements=self.requirements,
+            sources=(("", self.tree),),
+            wheelhouse=self.wheelhouse if self.requirements else None,
+            system_site_packages=self._base_has_torch,
+        )
+
+    def command(self, paper_id: str, protocol: str, seed: int) -> list[str]:
+        """Copy the read-only checkout to a writable scratch folder, then exec the entry's command."""
+        prepare = f'cp -R {SOURCE_DIR}/. {WORK_COPY}/ && cd {WORK_COPY} && exec "$@"'
+        return ["sh", "-c", f"mkdir -p {WORK_COPY} && {prepare}", "upstream", *self.entry.render(seed)]
+
+    def volumes(self, seed_dir: Path, cache_dir: Path, data_dir: Path) -> dict[Path, tuple[str, str]]:
+        """Only the per-seed output folder: the paper's code sees no cache and no host data."""
+        return {seed_dir: (OUT_MOUNT, "rw")}
+
+    def collect(self, seed: int, seed_dir: Path, outcome: ContainerResult) -> tuple[Any, str]:
+        """runs.csv rows from the code's stdout or output files, with the entry's fixed values."""
+        (seed_dir / "stdout.txt").write_text(outcome.stdout)
+        try:
+            measured = self.entry.metrics.rows(outcome.stdout, seed_dir)
+        except (ReproductionError, OSError, KeyError, ValueError) as exc:
+            return None, f"metrics unreadable: {' '.join(str(exc).split())}"
+        run = {"seed": seed, "device": self.device, "wall_s": outcome.wall_s}
+        rows = [{**ROW_DEFAULTS, **self.entry.row, **row, **run} for row in measured]
+        return rows, ""
+
+    def iter_rows(
+        self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
+    ) -> Iterator[tuple[int, Rows | None]]:
+        """(seed, (runs rows, no per-class rows)) as containers finish; None for a failed seed."""
+        if self.work_dir is None or self.cache_dir is None:
+            raise ReproductionError("UpstreamRunner needs cache_dir and work_dir (see upstream_runner)")
+        for seed, result, reason in self.iter_seeds(
+            spec.id,
+            protocol,
+            seeds,
+            out_dir=self.work_dir,
+            cache_dir=self.cache_dir,
+            data_dir=self.data_dir or self.cache_dir / "data",
+            progress=progress,
+        ):
+            rows = None if reason else [{"paper_id": spec.id, "protocol": protocol, **row} for row in result]
+            yield seed, (None if rows is None else (rows, []))
+
+    def environment(self) -> dict[str, Any]:
+        data = super().environment()
+        data["upstream"] = {
+            "url": self.entry.url,
+            "commit": self.entry.commit,
+            "command": list(self.entry.command),
+        }
+        return data
+
+
+def upstream_runner(
+    entry: UpstreamEntry, *, cache_dir: Path, work_dir: Path, **options: Any
+) -> UpstreamRunner:
+    """Clone (or reuse) the entry's repository at its commit, export it, and return a runner for it.
+
+    The runner follows the pipeline's Runner protocol (``iter_rows``, ``environment``, ``device``),
+    so a pipeline runs an upstream entry exactly like the worker; ``options`` go to DockerRunner
+    (device, base_image, wheelhouse, jobs, sandbox...).
+    """
+    repo = checkout(entry, cache_dir)
+    tree = export_tree(repo, entry.commit, work_dir / "upstream" / "tree")
+    return UpstreamRunner(
+        entry, tree, cache_dir=cache_dir, data_dir=cache_dir / "data", work_dir=work_dir, **options
+    )
+
+
+def run_upstream(
+    entry: UpstreamEntry,
+    paper_id: str,
+    protocol: str,
+    seeds: Sequence[int],
+    *,
+    out_dir: Path,
+    cache_dir: Path,
+    **options: Any,
+) -> tuple[list[dict[str, Any]], UpstreamRunner]:
+    """Clone, build, run every seed; returns the runs.csv rows (in seed order) and the runner.
+
+    Failed seeds are in ``runner.failures`` (and its environment()), as with the worker runner.
+    """
+    runner = upstream_runner(entry, cache_dir=cache_dir, work_dir=out_dir, **options)
+    spec = SimpleNamespace(id=paper_id)  # iter_rows needs only the paper id of a registry spec
+    finished = {seed: rows for seed, rows in runner.iter_rows(spec, protocol, seeds) if rows is not None}
+    return [row for seed in sorted(finished) for row in finished[seed][0]], runner
+
+
+def _git(repo: Path | None, *args: str) -> str:
+    command = ["git", *(["-C", str(repo)] if repo else []), *args]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=_git_env(), timeout=600)
+    if result.returncode != 0:
+        message = " ".join(result.stderr.split()) or f"exit {result.returncode}"
+        raise ReproductionError(f"git {args[0]} failed: {message}")
+    return result.stdout.strip()
+
+
+def _git_env() -> dict[str, str]:
+    """The caller's environment (so insteadOf and credentials config apply) without prompts."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+
+
+def _read_output(out_dir: Path, name: str) -> str:
+    path = (out_dir / name).resolve()
+    if out_dir.resolve() not in path.parents:
+        raise ReproductionError(f"metrics file {name!r} is outside the output folder")
+    return path.read_text()
+
+
+def _dig(record: Any, dotted: str) -> Any:
+    for key in dotted.split("."):
+        record = record[key]
+    return record
+
+
+def _number(value: Any) -> Any:
+    """Numbers as floats (ints stay ints), other values unchanged."""
+    if isinstance(value, int | float):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() and "." not in str(value) else number

@@ -1,0 +1,103 @@
+"""Shared pieces of the Docker tests: skip reasons, the offline base, a stand-in worker, cached images.
+
+The real worker (``python -m reproducers.worker``) trains networks; the sandbox, failure and cleanup
+tests only need a process that follows the worker's command-line contract, so they run this stand-in
+(``python -c STAND_IN_WORKER``) in a light image without torch. Its behaviour is keyed by seed:
+seed 1 exits 1, seed 3 allocates past a small memory limit, seeds >= 9 wait for a ``release`` file
+in their output folder (up to 120 s); every other seed reports what it sees from inside.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+from reproducers.docker.engine import connect, engine_reachable
+from reproducers.docker.image import BuiltImage, ImageRecipe, ensure_image
+from reproducers.docker.requirements import runtime_requirements
+from reproducers.docker.wheelhouse import default_dest, fill
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: The base every test image builds on: ``make docker-base`` makes it from Debian packages alone.
+BASE_IMAGE = os.environ.get("AUDIT_BASE_IMAGE", "audit/base:offline")
+
+ENGINE_OK, ENGINE_REASON = engine_reachable()
+requires_docker = pytest.mark.skipif(not ENGINE_OK, reason=f"Docker tests skipped: {ENGINE_REASON}")
+
+STAND_IN_WORKER = r"""
+import argparse, json, os, sys, time
+parser = argparse.ArgumentParser()
+for name in ("--paper", "--protocol", "--seed", "--device", "--cache", "--data", "--out"):
+    parser.add_argument(name, required=True)
+args = parser.parse_args()
+seed = int(args.seed)
+print(f"stand-in seed {seed} starts", flush=True)
+if seed == 1:
+    print("stand-in: seed 1 fails on purpose", file=sys.stderr, flush=True)
+    sys.exit(1)
+print(f"[1/2] seed {seed}: halfway", file=sys.stderr, flush=True)
+if seed == 3:
+    hog = [bytearray(32 * 1024 * 1024) for _ in range(64)]
+if seed >= 9:
+    release = os.path.join(os.path.dirname(args.out), "release")
+    deadline = time.time() + 120
+    while not os.path.exists(release) and time.time() < deadline:
+        time.sleep(0.2)
+
+def writable(folder):
+    try:
+        with open(os.path.join(folder, f"probe-{seed}"), "w") as handle:
+            handle.write("x")
+        return True
+    except OSError:
+        return False
+
+facts = {
+    "paper": args.paper, "protocol": args.protocol, "seed": seed, "device": args.device,
+    "uid": os.getuid(), "gid": os.getgid(), "interfaces": sorted(os.listdir("/sys/class/net")),
+    "stdin": sys.stdin.read(), "root_writable": writable("/"), "tmp_writable": writable("/tmp"),
+    "cache_writable": writable(args.cache), "states_writable": writable(os.path.join(args.cache, "states")),
+    "data_writable": writable(args.data),
+    "runs": [{"seed": seed, "arm": "dense", "test_accuracy": 90.0 + seed}],
+}
+with open(args.out, "w") as handle:
+    json.dump(facts, handle)
+print(f"stand-in seed {seed} done", flush=True)
+"""
+STAND_IN_COMMAND = ("python", "-c", STAND_IN_WORKER)
+
+
+def require_base() -> str:
+    """The base image name, or skip with how to make it."""
+    if not ENGINE_OK:
+        pytest.skip(f"Docker tests skipped: {ENGINE_REASON}")
+    client = connect()
+    try:
+        client.images.get(BASE_IMAGE)
+    except Exception:
+        pytest.skip(f"base image {BASE_IMAGE} missing: run `make docker-base` (or set AUDIT_BASE_IMAGE)")
+    finally:
+        client.close()
+    return BASE_IMAGE
+
+
+@functools.cache
+def wheelhouse() -> Path:
+    """The wheelhouse with the runtime set (filled once per session; quick when already full)."""
+    dest = default_dest()
+    if not dest.is_absolute():
+        dest = PROJECT_ROOT / dest
+    fill(dest, runtime_requirements())
+    return dest
+
+
+@functools.cache
+def light_image() -> BuiltImage:
+    """The stand-in worker's image: the base plus the project's ``reproducers`` sources, no packages."""
+    base = require_base()
+    client = connect()
+    package = PROJECT_ROOT / "reproducers"
+    return ensure_image(client, ImageRecipe(base=base, sources=(("reproducers", package),)))
