@@ -159,7 +159,12 @@ def papers(as_json: bool) -> None:
 
 @app.command()
 @click.argument("paper_id")
-@click.option("--protocol", type=click.Choice(["quick", "paper"]), default="quick", show_default=True)
+@click.option(
+    "--protocol",
+    default="quick",
+    show_default=True,
+    help="quick (CPU-minutes), paper (the paper's setup), or another the paper registers (audit papers).",
+)
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Replicates 0..N-1.")
 @click.option(
     "--runner",

@@ -87,8 +87,9 @@ def select_runner(
     wheelhouse: Path | None = None,
 ) -> Runner:
     """The runner for ``--runner``: ``docker`` needs a reachable engine (else one clear error);
-    ``auto`` takes Docker when an engine answers and falls back to local with a one-line warning."""
-    from reproducers.errors import ReproductionUsageError
+    ``auto`` takes Docker when an engine answers and has (or can pull) the base image, else falls back to
+    local with a one-line warning."""
+    from reproducers.errors import ReproductionError, ReproductionUsageError
 
     if runner not in ("auto", "docker", "local"):
         raise ReproductionUsageError(f"unknown runner {runner!r}; valid: auto, docker, local")
@@ -101,9 +102,9 @@ def select_runner(
         else:
             use_docker, reason = docker_runner.docker_available()
             if not use_docker:
-                info(f"warning: no Docker engine ({reason}); running locally (--runner local)")
+                info(f"warning: {reason}; running locally (--runner local)")
         if use_docker:
-            return docker_runner.DockerRunner(
+            chosen = docker_runner.DockerRunner(
                 device=device,
                 base_image=base_image,
                 wheelhouse=wheelhouse,
@@ -112,6 +113,13 @@ def select_runner(
                 data_dir=data_dir,
                 work_dir=work_dir,
             )
+            if runner == "docker":
+                return chosen
+            try:  # auto: an engine without the base image (and no registry to pull it from) is no engine
+                chosen.check_base()
+                return chosen
+            except ReproductionError as exc:
+                info(f"warning: {exc}; running locally (--runner local)")
     from reproducers.runners.local import resolve_device
 
     return LocalRunner(device=resolve_device(device).type, cache_dir=cache_dir, data_dir=data_dir, jobs=jobs)
@@ -158,20 +166,32 @@ def run(
     from reproducers import registry
 
     spec = registry.get(paper_id)
-    spec.protocol(protocol)  # unknown protocol → usage error before any work
+    plan = spec.protocol(protocol)  # unknown protocol → usage error before any work
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
     _make_folder(out_dir, "output folder (--out)")
     _make_folder(workspace.cache_dir() / "states", "experiment-state cache (AUDIT_CACHE_DIR)")
-    chosen = select_runner(
-        runner,
-        device=device,
-        cache_dir=workspace.cache_dir(),
-        data_dir=workspace.data_dir(),
-        work_dir=out_dir,
-        jobs=jobs,
-        base_image=base_image,
-        wheelhouse=wheelhouse,
-    )
+    if plan.upstream is not None:
+        chosen: Runner = _upstream_runner(
+            spec.id,
+            plan,
+            runner,
+            out_dir,
+            device=device,
+            jobs=jobs,
+            base_image=base_image,
+            wheelhouse=wheelhouse,
+        )
+    else:
+        chosen = select_runner(
+            runner,
+            device=device,
+            cache_dir=workspace.cache_dir(),
+            data_dir=workspace.data_dir(),
+            work_dir=out_dir,
+            jobs=jobs,
+            base_image=base_image,
+            wheelhouse=wheelhouse,
+        )
     claim_set = spec.claim_set()
     _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol))
 
@@ -216,6 +236,25 @@ def run(
             f"the other seeds are in {out_dir}; rerun the same command to retry"
         )
     return report
+
+
+def _upstream_runner(paper_id: str, plan: Any, runner: str, out_dir: Path, **options: Any) -> Runner:
+    """The runner of a protocol that runs the authors' own code: always a sandboxed container.
+
+    Research code never runs in-process (DESIGN's principles), so ``--runner local`` is refused and
+    ``auto`` needs a reachable engine instead of falling back.
+    """
+    from reproducers.errors import ReproductionUsageError
+    from reproducers.runners import docker as docker_runner
+    from reproducers.upstream import upstream_runner
+
+    if runner == "local":
+        raise ReproductionUsageError(
+            f"{paper_id} protocol {plan.name} runs the authors' own code, which runs only in the Docker "
+            "sandbox; use --runner docker (or auto)"
+        )
+    docker_runner.require_engine()
+    return upstream_runner(plan.upstream, cache_dir=workspace.cache_dir(), work_dir=out_dir, **options)
 
 
 def _make_folder(folder: Path, what: str) -> None:

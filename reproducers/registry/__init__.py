@@ -6,14 +6,36 @@ from reproducers.errors import ReproductionUsageError
 from reproducers.registry import lth, snip
 from reproducers.registry.base import PaperSpec, Protocol
 
-_PAPERS: tuple[PaperSpec, ...] = (lth.SPEC, snip.SPEC)
+_PAPERS: list[PaperSpec] = [lth.SPEC, snip.SPEC]
 
-__all__ = ["PaperSpec", "Protocol", "all_papers", "get"]
+__all__ = ["PaperSpec", "Protocol", "all_papers", "get", "register", "unregister"]
+
+
+def register(spec: PaperSpec) -> PaperSpec:
+    """Add a paper (e.g. one whose protocol runs the authors' own code) to the registry.
+
+    Ids and aliases must stay unambiguous, so a clash with a registered paper is refused.
+    """
+    names = {_normalise(name) for name in (spec.id, *spec.aliases)}
+    for known in _PAPERS:
+        clash = names & {_normalise(name) for name in (known.id, *known.aliases)}
+        if clash:
+            raise ReproductionUsageError(f"{spec.id}: {', '.join(sorted(clash))} is already registered")
+    _PAPERS.append(spec)
+    return spec
+
+
+def unregister(paper_id: str) -> None:
+    """Remove a paper added with :func:`register` (the built-in papers stay)."""
+    spec = get(paper_id)
+    if spec in (lth.SPEC, snip.SPEC):
+        raise ReproductionUsageError(f"{spec.id} is built in and cannot be unregistered")
+    _PAPERS.remove(spec)
 
 
 def all_papers() -> tuple[PaperSpec, ...]:
     """Every registered paper, in registration order."""
-    return _PAPERS
+    return tuple(_PAPERS)
 
 
 def get(paper_id_or_alias: str) -> PaperSpec:

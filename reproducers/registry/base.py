@@ -33,10 +33,19 @@ class Protocol:
     sparsities: tuple[float, ...] = ()
     random_sparsities: tuple[float, ...] = ()
     snip_batch: int = 100
+    #: upstream: the authors' own code (a ``reproducers.upstream.UpstreamEntry``) runs instead of the
+    #: engine, always inside the Docker sandbox; ``experiment`` is then "upstream".
+    upstream: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["schedule"] = asdict(self.schedule)
+        if self.upstream is not None:
+            data["upstream"] = {
+                "url": self.upstream.url,
+                "commit": self.upstream.commit,
+                "command": list(self.upstream.command),
+            }
         return data
 
 

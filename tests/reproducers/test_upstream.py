@@ -251,3 +251,88 @@ def judge(out: Path, rows: list[dict[str, Any]], expected: dict[int, dict[str, A
     with (out / "verdicts.csv").open() as handle:
         verdicts = {row["claim_id"]: row["verdict"] for row in csv.DictReader(handle)}
     assert verdicts == {"tiny-acc": "reproduced", "tiny-acc-inflated": "not_reproduced"}
+
+
+@pytest.fixture
+def registered_upstream(published: dict[str, Any]) -> Any:
+    """A paper whose `upstream` protocol runs the authors' repository, registered for the test."""
+    from reproducers import registry
+    from reproducers.registry.base import PaperSpec, Protocol
+    from reproducers.training import Schedule
+
+    plan = Protocol(
+        name="upstream",
+        description="The authors' train.py at the pinned commit, one seed per container.",
+        experiment="upstream",
+        dataset="blobs",
+        split=(512, 0, 256),
+        models=("mlp_2_32_4",),
+        init="the authors'",
+        schedule=Schedule(optimizer="sgd", lr=0.1, batch_size=512, eval_every=300, iterations=300),
+        cost="≈10 CPU-seconds per seed",
+        upstream=entry_for(published["commit"]),
+    )
+    # The seeded script gives 82.03 and 81.25 for seeds 0 and 1 (CI of the mean − 90: about [−10.8, −5.9]).
+    claims = (
+        Claim(id="tiny-near-90", statement="The pruned MLP reaches about 90% test accuracy.", kind="single",
+              condition={"arm": "upstream", "target_sparsity": 0.5}, reported=90.0, delta=15.0,
+              protocols=("upstream",)),
+        Claim(id="tiny-99", statement="The pruned MLP reaches 99% test accuracy.", kind="single",
+              condition={"arm": "upstream", "target_sparsity": 0.5}, reported=99.0, delta=1.0,
+              protocols=("upstream",)),
+    )  # fmt: skip
+    spec = registry.register(
+        PaperSpec(id="tinyPrune01", title="Tiny pruning", venue="Test 2026", code_url=URL,
+                  claims=claims, protocols={"upstream": plan})
+    )  # fmt: skip
+    yield spec
+    registry.unregister(spec.id)
+
+
+@requires_docker
+def test_audit_reproduce_runs_a_registered_upstream_entry(
+    registered_upstream: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from audit.cli import main
+
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AUDIT_BASE_IMAGE", require_base())
+    monkeypatch.setenv("AUDIT_WHEELHOUSE", str(wheelhouse()))
+    out = tmp_path / "out"
+    args = ["reproduce", "tinyPrune01", "--protocol", "upstream", "--seeds", "2", "--runner", "docker"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--out", str(out)])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip().endswith("report.html")
+    with (out / "runs.csv").open() as handle:
+        runs = list(csv.DictReader(handle))
+    assert [(row["seed"], row["arm"], row["target_sparsity"]) for row in runs] == [
+        ("0", "upstream", "0.5"),
+        ("1", "upstream", "0.5"),
+    ]
+    for row in runs:
+        host = host_run(out / "upstream" / "tree", int(row["seed"]), tmp_path / f"host-{row['seed']}")
+        assert float(row["test_accuracy"]) == pytest.approx(host["test_accuracy"], abs=1e-9)
+    with (out / "verdicts.csv").open() as handle:
+        verdicts = {row["claim_id"]: row["verdict"] for row in csv.DictReader(handle)}
+    assert verdicts == {"tiny-near-90": "reproduced", "tiny-99": "not_reproduced"}
+    environment = json.loads((out / "environment.json").read_text())
+    assert environment["runner"] == "docker-upstream"
+    assert (
+        environment["protocol_config"]["upstream"]["commit"]
+        == registered_upstream.protocols["upstream"].upstream.commit
+    )
+
+
+def test_upstream_code_never_runs_in_process(registered_upstream: Any, tmp_path: Path, capsys) -> None:
+    from audit.cli import main
+
+    args = ["reproduce", "tinyPrune01", "--protocol", "upstream", "--runner", "local"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "only in the Docker sandbox" in err[0]
