@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= audit-output/demo
 
-.PHONY: demo test lint venv docker-base wheelhouse clean
+.PHONY: demo test lint venv docker-base wheelhouse docker-clean clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,11 @@ docker-base:
 # $$AUDIT_WHEELHOUSE or .cache/wheelhouse.
 wheelhouse: $(STAMP)
 	$(BIN)/python -m reproducers.docker.wheelhouse
+
+# Containers left by a killed run (SIGTERM skips the cleanup Ctrl-C does) and old reproduction images.
+docker-clean:
+	docker ps -aq --filter label=audit.run | xargs -r docker rm -f
+	docker images -q --filter label=audit.image | xargs -r docker rmi -f
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -69,9 +69,13 @@ def accuracy_vs_sparsity(
         nudge = 1.04 ** (i - (len(arms) - 1) / 2)
         ax.scatter(group["_x"] * nudge, group["_y"], s=14, alpha=0.55, color=color, linewidths=0)
         rows = []
-        for _, g in group.groupby(["_target", *(["round"] if "round" in group else [])]):
+        # dropna=False: rows without a round (e.g. an upstream entry's) still form their own point
+        keys = ["_target", *(["round"] if "round" in group else [])]
+        for _, g in group.groupby(keys, dropna=False):
             ci = stats.t_interval(g["_y"], 0.95)
             rows.append((g["_x"].mean() * nudge, g["_y"].mean(), ci.low, ci.high))
+        if not rows:
+            continue
         pts = np.array(sorted(rows, key=lambda r: -r[0]))
         ok = np.isfinite(pts[:, 2])
         err = np.vstack([pts[:, 1] - pts[:, 2], pts[:, 3] - pts[:, 1]])

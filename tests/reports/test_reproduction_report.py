@@ -168,3 +168,14 @@ def test_a_folder_without_runs_renders_without_any_figure(tmp_path):
     verdicts = pd.read_csv(folder / "verdicts.csv").set_index("claim_id")
     assert (verdicts.drop(index="quick-only")["verdict"] == "inconclusive").all()
     assert "<img" not in html.read_text() and ".png" not in (folder / "report.md").read_text()
+
+
+def test_runs_without_a_round_still_get_their_points(tmp_path):
+    """Upstream rows may leave ``round`` empty; they must be drawn, not dropped (or crash the figure)."""
+    folder = write_folder(tmp_path / "out", per_class=False)
+    runs = pd.read_csv(folder / "runs.csv")
+    runs["round"] = np.nan
+    runs.to_csv(folder / "runs.csv", index=False)
+    write_verdicts_and_report(folder)
+    assert mpimg.imread(folder / FIGURE_FILES["accuracy"]).ndim == 3
+    assert dict(pd.read_csv(folder / "verdicts.csv")[["claim_id", "verdict"]].values) == EXPECTED

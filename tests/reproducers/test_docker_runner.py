@@ -296,3 +296,16 @@ def test_device_auto_is_cpu_here_and_cuda_without_gpu_support_is_one_line() -> N
         f"--device cuda needs a Docker engine with the nvidia runtime and a GPU (runtimes: "
         f"{', '.join(sorted(runtimes))}); install the NVIDIA container toolkit or use --device cpu"
     )
+
+
+def test_auto_runner_is_docker_with_a_base_image_and_local_without(tmp_path: Path) -> None:
+    from audit.pipelines.reproduce import select_runner
+
+    folders = {"cache_dir": tmp_path / "cache", "data_dir": tmp_path / "data", "work_dir": tmp_path / "out"}
+    with_base = select_runner("auto", device="cpu", base_image=require_base(), **folders)
+    assert (with_base.name, with_base.device) == ("docker", "cpu")
+    without = select_runner("auto", device="cpu", base_image="audit/no-such-base:missing", **folders)
+    assert without.name == "local"
+    explicit = select_runner("docker", device="cpu", base_image="audit/no-such-base:missing", **folders)
+    with pytest.raises(ReproductionError, match=r"^base image 'audit/no-such-base:missing' is not on this"):
+        explicit.check_base()  # an explicit --runner docker fails with the one-line reason instead
