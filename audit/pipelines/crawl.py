@@ -60,8 +60,12 @@ def run(venue: str, *, out: Path | None, from_file: Path | None, policy: RetryPo
     path = write_papers_csv(rows, directory / "papers.csv")
     provenance |= _counts(rows) | {"written_at": datetime.now(UTC).isoformat(timespec="seconds")}
     (directory / "crawl.json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
+    unknown = provenance["decision_unknown"]
+    decided = f"{provenance['accepted']:,} accepted"
+    if unknown:
+        decided += f", {unknown:,} without a decision"
     info(
-        f"{path}: {provenance['rows']:,} submissions, {provenance['accepted']:,} accepted, "
+        f"{path}: {provenance['rows']:,} submissions, {decided}, "
         f"{provenance['with_code_url']:,} with a code link, "
         f"{provenance['with_repo_url']:,} naming a repository"
     )
@@ -73,6 +77,7 @@ def _counts(rows: list[dict[str, str]]) -> dict[str, int]:
     return {
         "rows": len(rows),
         "accepted": sum(row["accepted"] == "True" for row in rows),
+        "decision_unknown": sum(row["accepted"] == "" for row in rows),
         "with_code_url": sum(bool(row["code_url"]) for row in rows),
         "with_repo_url": sum(bool(row["repo_url"]) for row in rows),
     }

@@ -82,6 +82,7 @@ def test_crawl_iclr2020_in_five_requests_then_none_on_rerun(
     assert len(pages) == 5 and sum("/v1/" in p for p in pages) == 3
     provenance = json.loads((out / "crawl.json").read_text())
     assert (provenance["api"], provenance["requests"], provenance["rows"]) == ("v1", 5, 2213)
+    assert (provenance["accepted"], provenance["decision_unknown"]) == (687, 0)
 
     fake.reset()
     first = (out / "papers.csv").read_bytes()
@@ -146,4 +147,6 @@ def test_from_file_reads_the_recorded_export(cli: Cli, fake: FakeOpenReview, tmp
     assert sum(bool(row["code_url"]) for row in rows) == 335
     assert sum(row["host"] == "github.com" for row in rows) == 259
     assert sum(bool(row["repo_url"]) for row in rows) == 254
-    assert json.loads((out / "crawl.json").read_text())["source"] == "file"
+    provenance = json.loads((out / "crawl.json").read_text())
+    assert (provenance["source"], provenance["accepted"], provenance["decision_unknown"]) == ("file", 0, 687)
+    assert "0 accepted, 687 without a decision" in result.stderr
