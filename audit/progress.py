@@ -57,14 +57,15 @@ def progress(description: str, total: int | None = None) -> Iterator[ProgressCal
             yield update
         return
 
-    state = {"last": 0.0}
+    state: dict[str, float] = {"last": -PLAIN_INTERVAL_S, "done": -1.0}
 
     def log(done: int, new_total: int, message: str = "") -> None:
+        # Every completion is printed; status messages in between at most once per interval.
         now = time.monotonic()
-        finished = bool(new_total) and done >= new_total
-        if done > 1 and not finished and now - state["last"] < PLAIN_INTERVAL_S:
+        advanced = done != state["done"]
+        if not advanced and now - state["last"] < PLAIN_INTERVAL_S:
             return
-        state["last"] = now
+        state["last"], state["done"] = now, done
         of = f"/{new_total}" if new_total else ""
         suffix = f" {message}" if message else ""
         print(f"{description}: {done}{of}{suffix}", file=sys.stderr, flush=True)
