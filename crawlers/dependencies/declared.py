@@ -427,14 +427,23 @@ def _table_deps(
     return deps, pythons
 
 
-def parse_pyproject(path: Path, root: Path) -> tuple[list[Dependency], list[str]]:
-    """PEP 621 ``dependencies`` / ``optional-dependencies`` and Poetry dependency tables."""
+def _load_toml(path: Path, root: Path) -> tuple[dict[str, Any], str, str] | None:
+    """(data, path relative to the checkout, text) of a TOML file; None when it does not parse,
+    since one broken file of a repository must only cost that file's dependencies."""
     text = read_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
+        return None
+    return data, relative(path, root), text
+
+
+def parse_pyproject(path: Path, root: Path) -> tuple[list[Dependency], list[str]]:
+    """PEP 621 ``dependencies`` / ``optional-dependencies`` and Poetry dependency tables."""
+    loaded = _load_toml(path, root)
+    if loaded is None:
         return [], []
-    rel = relative(path, root)
+    data, rel, text = loaded
     project = data.get("project") or {}
     deps, pythons = _from_strings(project.get("dependencies") or [], "pyproject.toml", rel, text)
     if isinstance(project.get("requires-python"), str):
@@ -456,12 +465,10 @@ def parse_pyproject(path: Path, root: Path) -> tuple[list[Dependency], list[str]
 
 def parse_pipfile(path: Path, root: Path) -> tuple[list[Dependency], list[str]]:
     """``[packages]`` and ``[dev-packages]`` (optional) of a Pipfile; ``[requires] python_version``."""
-    text = read_text(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    loaded = _load_toml(path, root)
+    if loaded is None:
         return [], []
-    rel = relative(path, root)
+    data, rel, text = loaded
     deps, pythons = _table_deps(data.get("packages"), "Pipfile", rel, text, optional=False)
     more, _ = _table_deps(data.get("dev-packages"), "Pipfile", rel, text, optional=True)
     requires = data.get("requires") or {}

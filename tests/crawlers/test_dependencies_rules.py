@@ -144,3 +144,20 @@ def test_requirements_file_options_hashes_and_include_cycles(tmp_path: Path) -> 
         ("six", "", "requirements.txt:8"),
     ]
     assert pythons == []
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "Pipfile"])
+def test_a_toml_file_that_does_not_parse_costs_only_its_own_dependencies(tmp_path: Path, name: str) -> None:
+    from crawlers.dependencies.declared import parse_pipfile, parse_pyproject
+
+    parse = parse_pyproject if name == "pyproject.toml" else parse_pipfile
+    broken = tmp_path / name
+    broken.write_text('[project\ndependencies = ["torch"]\n')
+    assert parse(broken, tmp_path) == ([], [])
+    broken.write_text(
+        '[packages]\nnumpy = "==1.24"\n'
+        if name == "Pipfile"
+        else '[project]\ndependencies = ["numpy==1.24"]\n'
+    )
+    deps, _ = parse(broken, tmp_path)
+    assert [(d.package, d.specifier) for d in deps] == [("numpy", "==1.24")]
