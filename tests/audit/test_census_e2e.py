@@ -13,14 +13,12 @@ answering 404, as GitHub does for the 245 deleted or private ones. The census ru
 from __future__ import annotations
 
 import gzip
-import http.server
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -31,7 +29,7 @@ from PIL import Image
 from statsmodels.stats.proportion import proportion_confint
 
 from tests.crawlers.fake_openreview import FakeOpenReview, serve_all
-from tests.crawlers.repo_factory import make_repo, notebook
+from tests.crawlers.repo_factory import NotFoundServer, make_repo, notebook
 
 VENUE = "ICLR.cc/2020/Conference"
 TESTCONF = "TestConf.cc/2024/Conference"
@@ -71,16 +69,6 @@ def fake(fake_server: FakeOpenReview, monkeypatch: pytest.MonkeyPatch) -> FakeOp
     return fake_server
 
 
-class _NotFound(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 #: Hosts whose every unmirrored repository answers 404, as deleted or private ones do.
 FORGES = ("https://github.com/", "https://gitlab.com/")
 
@@ -91,10 +79,8 @@ def forges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     mirror = tmp_path / "mirror"
     build_mirror(mirror)
     build_testconf_mirror(mirror)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = server.server_address[1]
+    server = NotFoundServer()
+    port = server.port
     rules = [f'[url "http://127.0.0.1:{port}/{forge[8:]}"]\n\tinsteadOf = {forge}\n' for forge in FORGES]
     rules += [
         f'[url "file://{git_dir.parent}"]\n\tinsteadOf = https://{git_dir.parent.relative_to(mirror).as_posix()}\n'
@@ -112,8 +98,7 @@ def forges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     try:
         yield mirror
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
 
 
 def not_a_repository(mirror: Path) -> Path:

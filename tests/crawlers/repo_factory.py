@@ -96,7 +96,7 @@ class _NotFoundHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _NotFoundServer:
+class NotFoundServer:
     """An HTTP server on 127.0.0.1 that answers 404 to everything (a deleted GitHub repository)."""
 
     def __init__(self) -> None:
@@ -163,7 +163,7 @@ def github_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[G
     mirror = tmp_path / "mirror"
     (mirror / "notgit" / "folder").mkdir(parents=True)
     (mirror / "notgit" / "folder" / "README").write_text("not a repository\n")
-    server, missing = _SilentServer(), _NotFoundServer()
+    server, missing = _SilentServer(), NotFoundServer()
     config = tmp_path / "gitconfig"
     config.write_text(
         f'[url "file://{mirror}/"]\n\tinsteadOf = https://github.com/\n'
