@@ -25,11 +25,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -ra
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # audit/base:offline from Debian packages alone (debootstrap → docker import), for machines that
 # reach no image registry. Needs root, debootstrap and a running Docker engine.

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from audit import __version__
-from audit.errors import EXIT_USAGE, is_expected, one_line
+from core.errors import EXIT_USAGE, is_expected, one_line
 
 _verbose = False
 

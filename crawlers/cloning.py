@@ -2,10 +2,9 @@
 
 Why it is built this way:
 
-- ``git`` itself runs in a subprocess, so the user's git configuration applies (``url.<base>.insteadOf``
-  mirrors, proxies, credentials helpers are *not* prompted for: ``GIT_TERMINAL_PROMPT=0``).
-- Crawled code is never trusted: no hooks (``core.hooksPath=/dev/null``), no submodule recursion, no
-  LFS smudge, and reading a checkout never follows a symbolic link (a link may point anywhere).
+- Crawled code is never trusted: git runs through :mod:`core.checkout` (the user's git and
+  configuration, no prompts, no hooks, no submodules, no LFS, a time limit and a size cap), and
+  reading a checkout never follows a symbolic link (a link may point anywhere).
 - A repository can never abort the run: every outcome becomes a :class:`CloneResult` with a status.
 - A clone goes into a temporary folder next to its final place and is renamed only once it is complete
   and within the size cap, so a crash mid-clone never leaves a half checkout that a rerun treats as done.
@@ -16,49 +15,35 @@ This module imports nothing from ``audit``; progress goes through an optional
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 import re
 import shutil
-import signal
-import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from core import atomic
+from core.checkout import (
+    head_commit,
+    iter_files,
+    shallow_clone,
+    tree_size_bytes,
+)
 from crawlers.errors import CrawlerError, CrawlerUsageError
 
 ProgressCallback = Callable[[int, int, str], None]
 
+_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+
 STATUSES = ("ok", "not_found", "timeout", "too_large", "not_a_repository", "error")
 #: Outcomes that a rerun keeps instead of retrying (``timeout`` and ``error`` may be transient).
 FINAL_STATUSES = frozenset({"ok", "not_found", "not_a_repository"})
-
-#: Folders never descended into when measuring or reading a checkout.
-SKIP_DIRS = frozenset({".git"})
-
-_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
-_SIZE_POLL_S = 1.0
-
-#: stderr fragments (lower case) → status; the first match wins.
-_STDERR_STATUS: tuple[tuple[str, str], ...] = (
-    ("repository not found", "not_found"),
-    ("returned error: 404", "not_found"),
-    ("could not read username", "not_found"),  # private or deleted repository, prompt disabled
-    ("authentication failed", "not_found"),  # the same, when a credential helper had nothing valid
-    ("does not exist", "not_found"),  # a local or mirrored path that is not there
-    ("' not found", "not_found"),  # fatal: repository 'https://github.com/o/r/' not found
-    ("does not appear to be a git repository", "not_a_repository"),
-    ("is this a git repository", "not_a_repository"),  # an HTTP page that is not a git server
-    ("not a git repository", "not_a_repository"),
-    ("returned error: 403", "error"),
-)
 
 
 @dataclass
@@ -146,149 +131,14 @@ def cache_path(cache_root: Path, repo_url: str) -> Path:
     return cache_root / "repos" / host / Path(*segments)
 
 
-def iter_files(root: Path, *, skip_dirs: frozenset[str] = SKIP_DIRS) -> Iterator[Path]:
-    """Every regular file under ``root``; symbolic links (files or folders) are never followed."""
-    for current, dirs, files in os.walk(root, followlinks=False):
-        base = Path(current)
-        dirs[:] = sorted(d for d in dirs if d not in skip_dirs and not (base / d).is_symlink())
-        for name in sorted(files):
-            path = base / name
-            if not path.is_symlink() and path.is_file():
-                yield path
-
-
-def tree_size_bytes(root: Path) -> int:
-    """Bytes on disk under ``root`` (``.git`` included: that is what the cache costs), links not followed."""
-    total = 0
-    for current, dirs, files in os.walk(root, followlinks=False):
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
-            try:
-                total += os.lstat(os.path.join(current, name)).st_size
-            except OSError:
-                continue
-    return total
-
-
 def count_python_files(root: Path) -> int:
     """``.py`` files in the checkout, links not followed, ``.git`` skipped."""
     return sum(1 for path in iter_files(root) if path.suffix == ".py")
 
 
-def git_env() -> dict[str, str]:
-    """The environment for git: no prompts, no LFS downloads, English messages for stderr matching."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "GIT_TERMINAL_PROMPT": "0",
-            "GCM_INTERACTIVE": "never",  # Git Credential Manager must not open a login window either
-            "GIT_LFS_SKIP_SMUDGE": "1",
-            "LC_ALL": "C",
-            "LANG": "C",
-        }
-    )
-    return env
-
-
-def classify_git_error(stderr: str) -> str:
-    """Map git's stderr to a status; unknown messages are ``error``."""
-    text = stderr.lower()
-    for fragment, status in _STDERR_STATUS:
-        if fragment in text:
-            return status
-    return "error"
-
-
-def _last_line(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    fatal = [line for line in lines if line.lower().startswith(("fatal:", "error:"))]
-    return (fatal or lines or [""])[-1][:300]
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def _run_clone(
-    url: str,
-    dest: Path,
-    *,
-    ref: str,
-    timeout_s: float,
-    max_bytes: int,
-    cancel: threading.Event | None = None,
-) -> tuple[str, str]:
-    """Run one ``git clone``; return (status, message). The size is watched while git downloads.
-
-    git runs in its own session (so a timeout can kill it with its helpers), which also means a
-    Ctrl-C on the terminal never reaches it: ``cancel`` is how an interrupted run stops it at once.
-    """
-    cmd = [
-        "git",
-        "-c",
-        "core.hooksPath=/dev/null",
-        "-c",
-        "core.symlinks=true",
-        "clone",
-        "--depth",
-        "1",
-        "--no-tags",
-        "--single-branch",
-        "--quiet",
-    ]
-    if ref:
-        cmd += ["--branch", ref]
-    cmd += ["--", url, str(dest)]
-    with open(os.devnull, "rb") as devnull:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=devnull,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=git_env(),
-            start_new_session=True,  # its own process group, so a timeout kills git and its helpers
-        )
-    deadline = time.monotonic() + timeout_s
-    stderr_chunks: list[bytes] = []
-    while True:
-        wait = min(_SIZE_POLL_S, max(0.0, deadline - time.monotonic()))
-        try:
-            _, err = proc.communicate(timeout=wait)
-            stderr_chunks.append(err or b"")
-            break
-        except subprocess.TimeoutExpired:
-            if cancel is not None and cancel.is_set():
-                _kill_group(proc)
-                return "error", "interrupted"
-            if time.monotonic() >= deadline:
-                _kill_group(proc)
-                return "timeout", f"git clone took longer than {timeout_s:g} s"
-            if dest.exists() and tree_size_bytes(dest) > max_bytes:
-                _kill_group(proc)
-                return "too_large", f"over {max_bytes // 1_000_000} MB while downloading"
-    stderr = b"".join(stderr_chunks).decode("utf-8", errors="replace")
-    if proc.returncode != 0:
-        return classify_git_error(stderr), _last_line(stderr) or f"git clone exited {proc.returncode}"
-    return "ok", ""
-
-
-def _head_commit(checkout: Path) -> str:
-    result = subprocess.run(
-        ["git", "-c", "core.hooksPath=/dev/null", "rev-parse", "HEAD"],
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        env=git_env(),
-        timeout=60,
-        check=False,
-    )
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
 def describe_checkout(result: CloneResult, checkout: Path) -> CloneResult:
     """Fill commit, size, Python file count and the submodule flag from a finished checkout."""
-    result.commit = _head_commit(checkout)
+    result.commit = head_commit(checkout)
     result.size_kb = round(tree_size_bytes(checkout) / 1024)
     result.n_python_files = count_python_files(checkout)
     gitmodules = checkout / ".gitmodules"
@@ -321,15 +171,17 @@ def clone_repository(
         tmp = dest.parent / f".{dest.name}.partial-{uuid.uuid4().hex[:8]}"
         max_bytes = int(max_size_mb * 1_000_000)
         try:
-            status, message = _run_clone(
+            outcome = shallow_clone(
                 target.repo_url, tmp, ref=target.ref, timeout_s=timeout_s, max_bytes=max_bytes, cancel=cancel
             )
+            status, message = outcome.status, outcome.message
             if status == "error" and target.ref and "not found in upstream" in message.lower():
                 shutil.rmtree(tmp, ignore_errors=True)
-                status, message = _run_clone(
+                outcome = shallow_clone(
                     target.repo_url, tmp, ref="", timeout_s=timeout_s, max_bytes=max_bytes, cancel=cancel
                 )
-                message = message or f"ref {target.ref!r} not found; default branch cloned"
+                status = outcome.status
+                message = outcome.message or f"ref {target.ref!r} not found; default branch cloned"
             result.status, result.error = status, message
             if status == "ok":
                 size = tree_size_bytes(tmp)
@@ -391,16 +243,13 @@ def read_repos_csv(path: Path) -> dict[str, CloneResult]:
 
 def write_repos_csv(path: Path, results: Iterable[CloneResult]) -> None:
     """Write ``repos.csv`` atomically (temp file + replace), sorted by repo_url."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=REPOS_COLUMNS)
-        writer.writeheader()
-        for result in sorted(results, key=lambda r: r.repo_url):
-            row = asdict(result)
-            row["has_submodules"] = str(result.has_submodules).lower()
-            row["reused"] = str(result.reused).lower()
-            writer.writerow(row)
-    os.replace(tmp, path)
+    rows = []
+    for result in sorted(results, key=lambda r: r.repo_url):
+        row = asdict(result)
+        row["has_submodules"] = str(result.has_submodules).lower()
+        row["reused"] = str(result.reused).lower()
+        rows.append(row)
+    atomic.write_csv(path, REPOS_COLUMNS, rows, extrasaction="raise")
 
 
 def _keep_earlier(earlier: CloneResult | None, max_size_mb: float) -> bool:

@@ -1,13 +1,11 @@
-"""Expected crawler errors; the CLI maps ``exit_code`` to the process exit status."""
+"""Expected crawler errors; the CLI maps ``exit_code`` to the process exit status (see core.errors)."""
+
+from core.errors import AuditError, UsageError
 
 
-class CrawlerError(Exception):
+class CrawlerError(AuditError):
     """A failure with a clear cause (blocked by the server, bad export file); exit 1."""
 
-    exit_code = 1
 
-
-class CrawlerUsageError(CrawlerError):
+class CrawlerUsageError(CrawlerError, UsageError):
     """Bad input from the user, such as a malformed venue id; exit 2."""
-
-    exit_code = 2

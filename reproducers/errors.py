@@ -1,13 +1,11 @@
-"""Expected reproduction errors; the CLI maps ``exit_code`` to the process exit status."""
+"""Expected reproduction errors; the CLI maps ``exit_code`` to the process exit status (see core.errors)."""
+
+from core.errors import AuditError, UsageError
 
 
-class ReproductionError(Exception):
+class ReproductionError(AuditError):
     """A failure with a clear cause (dataset missing offline, engine unreachable); exit 1."""
 
-    exit_code = 1
 
-
-class ReproductionUsageError(ReproductionError):
+class ReproductionUsageError(ReproductionError, UsageError):
     """Bad input from the user, such as an unknown paper id; exit 2."""
-
-    exit_code = 2

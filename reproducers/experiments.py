@@ -15,47 +15,6 @@ from reproducers.models import build, prunable
 from reproducers.registry.base import PaperSpec, Protocol
 from reproducers.tree import Recipe, State, Tree
 
-#: Runs.csv columns: the contract of reproducers.claims, then additions (never renamed).
-RUN_COLUMNS = (
-    "paper_id",
-    "protocol",
-    "seed",
-    "arm",
-    "model",
-    "dataset",
-    "target_sparsity",
-    "sparsity",
-    "round",
-    "test_accuracy",
-    "test_loss",
-    "val_loss",
-    "early_stop_iteration",
-    "iterations",
-    "wall_s",
-    "device",
-    "state_hash",
-    # additions
-    "val_accuracy",
-    "final_test_accuracy",
-    "reported_at_iteration",
-    "parent_hash",
-    "init_hash",
-)
-PER_CLASS_COLUMNS = (
-    "paper_id",
-    "protocol",
-    "seed",
-    "arm",
-    "model",
-    "target_sparsity",
-    "sparsity",
-    "round",
-    "class",
-    "accuracy",
-    "n",
-    "state_hash",
-)
-
 Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 Plan = Callable[
     [Tree, PaperSpec, Protocol, Callable[[str], None]], list[tuple[str, int, float, State, State]]

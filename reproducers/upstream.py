@@ -1,14 +1,15 @@
 """Upstream entries: run a paper's own published code, at a pinned commit, in the reproduction sandbox.
 
 A registry entry may point at the authors' repository instead of (or besides) the project's
-re-implementation. The repository is cloned with real git on the host (so ``url.<base>.insteadOf``
-can redirect it to a mirror), checked out at the pinned commit, exported without ``.git`` into the
-image's build context, and its dependencies (declared files, as the census infers them) installed on
-the same base, offline from the wheelhouse when one is given. Each seed runs the entry's command
-template in the same sandbox as the worker (no network, non-root, read-only root, stdin closed),
-in a throwaway writable copy of the checkout; its metrics are read from stdout or from a file it
-wrote into ``{out}`` and become ordinary runs.csv rows, so claims, statistics and the report treat
-them like any other run.
+re-implementation. The repository is fetched with the untrusted-checkout rules of :mod:`core.checkout`
+(the user's git, so ``url.<base>.insteadOf`` can redirect it to a mirror; no hooks, no LFS, a size cap
+and a time limit), checked out at the pinned commit, exported without ``.git`` into the image's build
+context, and the entry's own pinned, reviewed requirement list installed on the same base, offline
+from the wheelhouse when one is given (nothing is inferred from the repository). Each seed runs the
+entry's command template in the same sandbox as the worker (no network, non-root, read-only root,
+stdin closed), in a throwaway writable copy of the checkout; its metrics are read from stdout or
+from a file it wrote into ``{out}`` and become ordinary runs.csv rows, so claims, statistics and the
+report treat them like any other run.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from core.checkout import head_commit, pinned_checkout
 from reproducers.docker.containers import ContainerResult
 from reproducers.docker.image import ImageRecipe
 from reproducers.docker.sandbox import OUT_MOUNT
@@ -99,7 +101,8 @@ class UpstreamEntry:
     ``command`` is a template; ``{seed}`` and ``{out}`` (a writable folder whose files come back) are
     filled per seed (write a literal brace as ``{{``); it runs in a writable copy of the checkout.
     ``row`` holds the runs.csv values the code does not print (arm, model, dataset, target_sparsity).
-    ``requirements`` overrides the inferred dependencies; ``extra_requirements`` adds to them.
+    ``requirements`` is the entry's own pinned (``name==version``), reviewed requirement list: nothing
+    is ever inferred from the repository, whose files and imports its authors (not we) control.
     """
 
     url: str
@@ -107,12 +110,20 @@ class UpstreamEntry:
     command: tuple[str, ...]
     metrics: MetricsReader
     row: dict[str, Any] = field(default_factory=lambda: {"arm": "upstream"})
-    requirements: tuple[str, ...] | None = None
-    extra_requirements: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    #: the checkout's limits on the host, as for a census clone (see core.checkout)
+    max_size_mb: float = 1000.0
+    timeout_s: float = 600.0
 
     def __post_init__(self) -> None:
         if not COMMIT_RE.match(self.commit):
             raise ReproductionError(f"upstream commit must be a full 40-hex sha, got {self.commit!r}")
+        for line in self.requirements:
+            if not _pinned(line):
+                raise ReproductionError(
+                    f"upstream requirement {line!r} is not pinned as name==version; an entry's requirement "
+                    "list is reviewed by hand and pinned"
+                )
 
     def slug(self) -> str:
         """The URL as a folder name (``github.com_owner_repo``)."""
@@ -125,24 +136,24 @@ class UpstreamEntry:
 def checkout(entry: UpstreamEntry, cache_dir: Path) -> Path:
     """A clone of the entry's repository at its pinned commit under ``cache_dir/upstream`` (reused)."""
     repo = cache_dir / "upstream" / f"{entry.slug()}-{entry.commit[:12]}"
-    if (repo / ".git").is_dir() and _git(repo, "rev-parse", "HEAD") == entry.commit:
+    if (repo / ".git").is_dir() and head_commit(repo) == entry.commit:
         return repo
     if repo.exists():
         shutil.rmtree(repo)
     repo.parent.mkdir(parents=True, exist_ok=True)
-    _git(None, "clone", "--quiet", "--no-checkout", "--", entry.url, str(repo))
-    try:
-        _git(repo, "checkout", "--quiet", "--detach", entry.commit)
-    except ReproductionError:
-        # A commit on no branch (a PR, a deleted branch) is not cloned; many hosts serve it by sha.
-        try:
-            _git(repo, "fetch", "--quiet", "origin", entry.commit)
-        except ReproductionError:
-            raise ReproductionError(f"commit {entry.commit} is not in {entry.url}") from None
-        _git(repo, "checkout", "--quiet", "--detach", entry.commit)
-    head = _git(repo, "rev-parse", "HEAD")
-    if head != entry.commit:
-        raise ReproductionError(f"{entry.url} checked out {head}, not the pinned {entry.commit}")
+    partial = repo.with_name(f".{repo.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    outcome = pinned_checkout(
+        entry.url,
+        partial,
+        entry.commit,
+        timeout_s=entry.timeout_s,
+        max_bytes=int(entry.max_size_mb * 1_000_000),
+    )
+    if not outcome.ok:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise ReproductionError(f"checkout of {entry.url} failed ({outcome.status}): {outcome.message}")
+    os.replace(partial, repo)
     return repo
 
 
@@ -161,50 +172,6 @@ def export_tree(repo: Path, commit: str, dest: Path) -> Path:
     return dest
 
 
-def infer_requirements(tree: Path, url: str = "") -> tuple[str, ...]:
-    """The repository's packages as the census infers them: declared files, then imports.
-
-    Uses ``crawlers.dependencies`` (parse, never run) when it is installed alongside, else reads
-    requirements.txt alone. One line per package, with the first declared specifier when pip can
-    read it (a conda-style ``=1.4`` is dropped, keeping the name); optional extras are left out.
-    """
-    try:
-        from crawlers.dependencies.infer import infer_repository
-    except ImportError:
-        return _requirements_txt(tree)
-    report = infer_repository(url, tree)
-    if report.status == "error":
-        raise ReproductionError(f"could not infer the dependencies of {url or tree}: {report.error}")
-    specifiers: dict[str, str] = {}
-    for dependency in report.dependencies:
-        if dependency.optional:
-            continue
-        current = specifiers.setdefault(dependency.package, "")
-        if not current and dependency.specifier and _valid(dependency.package + dependency.specifier):
-            specifiers[dependency.package] = dependency.specifier
-    return tuple(f"{package}{specifier}" for package, specifier in sorted(specifiers.items()))
-
-
-def _requirements_txt(tree: Path) -> tuple[str, ...]:
-    path = tree / "requirements.txt"
-    if not path.is_file():
-        return ()
-    lines = []
-    for raw in path.read_text(errors="replace").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line and not line.startswith("-") and _valid(line):
-            lines.append(line)
-    return tuple(dict.fromkeys(lines))
-
-
-def _valid(line: str) -> bool:
-    try:
-        Requirement(line)
-    except InvalidRequirement:
-        return False
-    return True
-
-
 class UpstreamRunner(DockerRunner):
     """A DockerRunner whose image is the paper's repository and whose seeds run its own command."""
 
@@ -213,8 +180,7 @@ class UpstreamRunner(DockerRunner):
     def __init__(self, entry: UpstreamEntry, tree: Path, **kwargs: Any) -> None:
         self.entry = entry
         self.tree = tree
-        wanted = entry.requirements if entry.requirements is not None else infer_requirements(tree, entry.url)
-        kwargs.setdefault("requirements", (*wanted, *entry.extra_requirements))
+        kwargs.setdefault("requirements", entry.requirements)
         super().__init__(**kwargs)
 
     def wheelhouse_name(self) -> str:
@@ -313,20 +279,6 @@ def run_upstream(
     return [row for seed in sorted(finished) for row in finished[seed][0]], runner
 
 
-def _git(repo: Path | None, *args: str) -> str:
-    command = ["git", *(["-C", str(repo)] if repo else []), *args]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=_git_env(), timeout=600)
-    if result.returncode != 0:
-        message = " ".join(result.stderr.split()) or f"exit {result.returncode}"
-        raise ReproductionError(f"git {args[0]} failed: {message}")
-    return result.stdout.strip()
-
-
-def _git_env() -> dict[str, str]:
-    """The caller's environment (so insteadOf and credentials config apply) without prompts."""
-    return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-
-
 def _read_output(out_dir: Path, name: str) -> str:
     path = (out_dir / name).resolve()
     if out_dir.resolve() not in path.parents:
@@ -349,3 +301,15 @@ def _number(value: Any) -> Any:
     except (TypeError, ValueError):
         return value
     return int(number) if number.is_integer() and "." not in str(value) else number
+
+
+def _pinned(line: str) -> bool:
+    """``name==version`` (extras and markers allowed), as pip reads it: the form a reviewed list takes."""
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return False
+    specifiers = list(requirement.specifier)
+    return (
+        len(specifiers) == 1 and specifiers[0].operator in ("==", "===") and "*" not in specifiers[0].version
+    )

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from core import atomic
 from reproducers import registry
 from reproducers.runners.local import run_seed
 
@@ -52,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_class": per_class,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=f".{args.out.name}.")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(body, handle, indent=1)
-    os.replace(tmp, args.out)
+    atomic.write_text(args.out, json.dumps(body, indent=1), newline_at_end=False)
     return 0
 
 

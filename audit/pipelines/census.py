@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from audit import __version__, workspace
-from audit.errors import UsageError
 from audit.progress import info
+from core import atomic
+from core.errors import UsageError
 
 #: The step log of a census folder.
 MARKER = ".steps.json"
@@ -122,9 +123,7 @@ class StepLog:
 
     def _write(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{MARKER}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic.write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True))
 
 
 def _report_inputs(directory: Path) -> tuple[str, ...]:

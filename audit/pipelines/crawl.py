@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from audit.errors import UsageError
 from audit.progress import info, progress
 from audit.workspace import census_output_dir
+from core import atomic
+from core.errors import UsageError
 from crawlers.openreview import RetryPolicy, check_venue_id, crawl_venue, load_export, parse_notes
 from crawlers.papers import build_rows, write_papers_csv
 
@@ -59,7 +60,7 @@ def run(venue: str, *, out: Path | None, from_file: Path | None, policy: RetryPo
     rows = build_rows(parse_notes(notes, venue))
     path = write_papers_csv(rows, directory / "papers.csv")
     provenance |= _counts(rows) | {"written_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    (directory / "crawl.json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
+    atomic.write_text(directory / "crawl.json", json.dumps(provenance, indent=2))
     unknown = provenance["decision_unknown"]
     decided = f"{provenance['accepted']:,} accepted"
     if unknown:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.errors import UsageError
+from core.errors import UsageError
 
 
 def render(directory: Path) -> Path:

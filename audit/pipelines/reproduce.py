@@ -9,13 +9,10 @@ state on disk (so finished seeds cost seconds) and computes only what is missing
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import platform
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -24,6 +21,7 @@ from typing import Any, Protocol
 
 from audit import __version__, workspace
 from audit.progress import info, progress
+from core import atomic
 
 #: Packages whose versions go into environment.json.
 PACKAGES = ("torch", "numpy", "pandas", "mlxtend", "scipy", "statsmodels", "matplotlib", "jinja2")
@@ -218,7 +216,7 @@ def run(
             }
             _write_text(seed_dir / f"seed-{seed}.json", json.dumps(body, indent=1))
 
-    from reproducers.experiments import PER_CLASS_COLUMNS, RUN_COLUMNS
+    from core.claims import PER_CLASS_COLUMNS, RUN_COLUMNS
 
     ordered = [by_seed[seed] for seed in sorted(by_seed)]  # seeds finish in any order with jobs > 1
     _write_csv(out_dir / "runs.csv", RUN_COLUMNS, [row for runs, _ in ordered for row in runs])
@@ -262,7 +260,7 @@ def _make_folder(folder: Path, what: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from audit.errors import UsageError
+        from core.errors import UsageError
 
         raise UsageError(f"cannot create the {what} {folder}: {exc.strerror or exc}") from None
 
@@ -375,18 +373,8 @@ def _git_dirty() -> bool | None:
 
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600; output folders are meant to be shared and published
-    os.replace(tmp, path)
+    atomic.write_csv(path, columns, rows)
 
 
 def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text if text.endswith("\n") else text + "\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    atomic.write_text(path, text)

@@ -11,12 +11,11 @@ Every file is written to a temporary name and renamed, so a reader never sees ha
 
 from __future__ import annotations
 
-import csv
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from core import atomic
 from crawlers.dependencies.frameworks import FRAMEWORK_NAMES
 from crawlers.dependencies.infer import RepoReport
 
@@ -63,14 +62,7 @@ def _cell(value: object) -> object:
 
 
 def _write(path: Path, columns: Sequence[str], rows: Iterable[dict[str, object]]) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
-    os.replace(tmp, path)
-    return path
+    return atomic.write_csv(path, columns, ({k: _cell(v) for k, v in row.items()} for row in rows))
 
 
 def repo_name(repo_url: str, repo_subpath: str = "") -> str:

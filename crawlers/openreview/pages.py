@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any
 import openreview
 import requests
 
+from core import atomic
 from crawlers.errors import CrawlerError
 from crawlers.openreview.client import RETRY_STATUSES, Traffic, base_url
 
@@ -94,9 +94,7 @@ class PageCache:
     def save(self, query: Query, index: int, page: dict[str, Any]) -> None:
         path = self.path(query, index)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
-        partial.replace(path)
+        atomic.write_text(path, json.dumps(page, ensure_ascii=False), newline_at_end=False)
 
 
 class Unreachable(CrawlerError):

@@ -6,7 +6,6 @@ date so re-rendering the same CSVs gives byte-identical figures that diff cleanl
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from core import atomic
 from reports.census.intervals import Proportion
 
 DPI = 110
@@ -26,10 +26,11 @@ _METADATA = {"Software": None}
 def _save(fig: plt.Figure, path: Path) -> Path:
     """Write the figure through a temporary name so an interrupted render leaves no broken PNG."""
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fig.savefig(tmp, format="png", dpi=DPI, metadata=_METADATA)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic.replacing(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=DPI, metadata=_METADATA)
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -7,11 +7,12 @@ same CSVs give the same picture everywhere.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import wordcloud as _wordcloud
 from PIL import Image, ImageDraw
+
+from core import atomic
 
 #: Layout seed; changing it reshuffles the picture, not the numbers.
 RANDOM_STATE = 2020
@@ -50,7 +51,6 @@ def wordcloud_image(frequencies: dict[str, int], path: Path, *, max_words: int =
 
 
 def _save(image: Image.Image, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    image.save(tmp, format="PNG")
-    os.replace(tmp, path)
+    with atomic.replacing(path) as tmp:
+        image.save(tmp, format="PNG")
     return path

@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from audit import stats
-from reproducers.claims import Claim
+from core import atomic, stats
+from core.claims import Claim
 
 VERDICT_COLORS = {
     "reproduced": "#1a7f37",
@@ -106,7 +106,8 @@ def accuracy_vs_sparsity(
         "Runs per arm: seeds (dots), mean and 95% CI; paper values (this protocol) in black", fontsize=9
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    with atomic.replacing(path) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png")
     return path
 
 
@@ -207,7 +208,8 @@ def per_class_change(changes: pd.DataFrame, path: Path) -> Path | None:
     ax.grid(True, axis="y", alpha=0.25)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    with atomic.replacing(path) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png")
     return path
 
 
@@ -247,5 +249,6 @@ def forest(verdicts: pd.DataFrame, path: Path) -> Path | None:
     ax.set_title("Per-claim difference with its 1−2α CI (90% at α = 0.05)", fontsize=9)
     ax.grid(True, axis="x", alpha=0.25)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    with atomic.replacing(path) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png")
     return path

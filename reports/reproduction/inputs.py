@@ -1,7 +1,7 @@
 """Read a reproduction output folder: claims.json, runs.csv, per_class.csv, environment.json.
 
 Tolerant of what the engine adds (extra top-level keys in claims.json, extra columns, a missing
-per_class.csv or environment.json); strict about the contract in :mod:`reproducers.claims`.
+per_class.csv or environment.json); strict about the contract in :mod:`core.claims`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from reproducers.claims import Claim, ClaimSet
+from core.claims import Claim, ClaimSet
 
 CLAIM_FIELDS = {f.name for f in fields(Claim)}
 

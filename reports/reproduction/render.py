@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from core import atomic
 from reports.reproduction.figures import VERDICT_COLORS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -168,6 +169,6 @@ def render(context: dict[str, Any], out_dir: Path, figures: dict[str, Path | Non
         **context, figures={k: data_uri(v) if v else None for k, v in figures.items()}
     )
     md_path, html_path = out_dir / "report.md", out_dir / "report.html"
-    md_path.write_text(md)
-    html_path.write_text(html)
+    atomic.write_text(md_path, md, newline_at_end=False)
+    atomic.write_text(html_path, html, newline_at_end=False)
     return md_path, html_path

@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from audit import stats
+from core import stats
+from core.claims import Claim
 from reports.reproduction.inputs import ReproductionInputs
 from reports.reproduction.verdicts import per_seed, select_rows
-from reproducers.claims import Claim
 
 #: docs/pruning-papers.md: at least 5 seeds, 3 only for a labelled smoke run.
 MIN_SEEDS = 5

@@ -13,7 +13,7 @@ CI its two-sided ``1 − 2α`` t interval (so each bound is a one-sided level-α
   **reproduced** iff ``−δ < CI.low`` and ``CI.high < +δ`` (TOST p < α);
   **not_reproduced** iff ``CI.low > +δ`` or ``CI.high < −δ`` (p of "|Δ| > δ" < α, Holm-adjusted);
   otherwise **inconclusive**, with the total number of seeds at which the CI would fit
-  (:func:`audit.stats.seeds_needed`; at level α/k when the estimate leans to "not reproduced", since
+  (:func:`core.stats.seeds_needed`; at level α/k when the estimate leans to "not reproduced", since
   that decision must survive Holm across k claims).
 * relation ``greater`` ("A beats B"): reproduced iff ``CI.low > 0``; not_reproduced iff
   ``CI.high < 0`` (it goes the wrong way; Holm-adjusted); otherwise inconclusive. ``less`` mirrors it.
@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit import stats
-from reproducers.claims import Claim
+from core import atomic, stats
+from core.claims import Claim
 
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not_reproduced"
@@ -531,4 +531,5 @@ def overall(frame: pd.DataFrame) -> Overall:
 
 def write_verdicts(frame: pd.DataFrame, path: Any) -> None:
     """verdicts.csv with full float precision; empty cells for NaN/NA."""
-    frame.to_csv(path, index=False, float_format="%.10g")
+    with atomic.replacing(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.10g")

@@ -25,6 +25,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
+from core import atomic
 from reproducers.errors import ReproductionError
 
 #: Repository part of the reproduction image tags; the tag part is the content hash.
@@ -137,7 +138,7 @@ def ensure_image(
     tag = f"{IMAGE_REPOSITORY}:{digest[:24]}"
     if save_dockerfile is not None:
         save_dockerfile.parent.mkdir(parents=True, exist_ok=True)
-        save_dockerfile.write_text(dockerfile)
+        atomic.write_text(save_dockerfile, dockerfile, newline_at_end=False)
     dockerfile_sha = hashlib.sha256(dockerfile.encode()).hexdigest()
     built, seconds = False, 0.0
     try:

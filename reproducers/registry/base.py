@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from reproducers.claims import Claim, ClaimSet
+from core.claims import Claim, ClaimSet
 from reproducers.training import Schedule
 
 

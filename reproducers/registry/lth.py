@@ -7,7 +7,7 @@ iterative magnitude pruning leaves 0.8^k of the hidden layers and 0.9^k of the o
 
 from __future__ import annotations
 
-from reproducers.claims import Claim
+from core.claims import Claim
 from reproducers.registry.base import PaperSpec, Protocol
 from reproducers.training import Schedule
 

@@ -7,7 +7,7 @@ someone checks them against the PDF.
 
 from __future__ import annotations
 
-from reproducers.claims import Claim
+from core.claims import Claim
 from reproducers.registry.base import PaperSpec, Protocol
 from reproducers.training import Schedule
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import docker
 
+import core
 import reproducers
 from reproducers.docker import engine
 from reproducers.docker.containers import RUN_LABEL, ContainerResult, remove_labelled, run_container
@@ -128,10 +129,11 @@ class DockerRunner:
     def recipe(self) -> ImageRecipe:
         """The image recipe: the ``reproducers`` package and the pinned runtime packages on the base."""
         package = Path(reproducers.__file__).resolve().parent
+        shared = Path(core.__file__).resolve().parent  # the contracts the worker shares with the host
         return ImageRecipe(
             base=self.base_image,
             requirements=self.requirements,
-            sources=(("reproducers", package),),
+            sources=(("reproducers", package), ("core", shared)),
             wheelhouse=self.wheelhouse if self.requirements else None,
             system_site_packages=self._base_has_torch,
         )

@@ -30,10 +30,11 @@ from statsmodels.stats.proportion import proportion_confint
 
 from tests.crawlers.fake_openreview import FakeOpenReview, serve_all
 from tests.crawlers.repo_factory import NotFoundServer, make_repo, notebook
+from tests.shared_data import shared_data
 
 VENUE = "ICLR.cc/2020/Conference"
 TESTCONF = "TestConf.cc/2024/Conference"
-DATA = Path(__file__).resolve().parents[1] / "data" / "openreview" / "iclr2020"
+DATA = shared_data("openreview", "iclr2020")
 GH = "https://github.com/"
 MONO = GH + "google-research/google-research"
 OUTPUTS = (

@@ -9,7 +9,7 @@ Faults, switched on per test through :class:`Faults`: a seeded fraction of reque
 at once; a burst of consecutive 429s (more than the client's own 8 retries); and a ``blocked``
 mode answering 403 or an HTML challenge page, from the n-th request on.
 
-Data: :func:`v1_iclr2020` builds the ICLR 2020 v1 listing from tests/data/openreview/iclr2020/ (the
+Data: :func:`v1_iclr2020` builds the ICLR 2020 v1 listing from ../shared/data/openreview/iclr2020/ (the
 687 recorded accepted notes plus the 1,526 rejected submissions synthesised from their real id,
 title and keywords), each with decision and review replies; :func:`v2_testconf` is a small v2
 venue with wrapped values and code links only in free text.
@@ -25,11 +25,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "openreview" / "iclr2020"
+from tests.shared_data import shared_data
+
+DATA = shared_data("openreview", "iclr2020")
 ICLR2020 = "ICLR.cc/2020/Conference"
 TESTCONF = "TestConf.cc/2024/Conference"
 WORKSHOP = "TestWorkshop.cc/2019/Workshop"

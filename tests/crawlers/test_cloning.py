@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from core.checkout import classify_git_error
 from crawlers import cloning
-from crawlers.cloning import CloneTarget, cache_path, classify_git_error, clone_all, clone_repository
+from crawlers.cloning import CloneTarget, cache_path, clone_all, clone_repository
 from tests.crawlers import messy_repos as repos
 from tests.crawlers.repo_factory import GitHubMirror, github_mirror, write_papers_csv
 

@@ -1,7 +1,7 @@
 """Code links: normalisation rules one by one, then the real ICLR 2020 code fields as a whole.
 
 The expected numbers for the recorded data (335 links, 259 on github.com, 254 repositories, 5
-owner-only) are the ones measured on tests/data/openreview/iclr2020/ (see its README).
+owner-only) are the ones measured on ../shared/data/openreview/iclr2020/ (see its README).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from audit.errors import UsageError
 from audit.pipelines import census
 from audit.pipelines.census import MARKER, Step, StepLog, _run_step
+from core.errors import UsageError
 from crawlers.errors import CrawlerUsageError
 from tests.reports.census_fixture import VENUE, write_census_folder
 

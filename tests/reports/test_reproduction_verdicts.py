@@ -1,7 +1,7 @@
 """Verdicts on synthetic runs tables built so that every verdict path occurs, with exact numbers.
 
 The expected numbers are recomputed here from the formulas (scipy's t quantiles, statsmodels' TOST),
-independently of audit.stats, and the verdicts are spelled out.
+independently of core.stats, and the verdicts are spelled out.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import DescrStatsW
 
+from core.claims import Claim, ClaimSet
 from reports.reproduction.inputs import read_inputs
 from reports.reproduction.verdicts import COLUMNS, judge_claims, overall, select_rows
-from reproducers.claims import Claim, ClaimSet
 
 SEEDS = [0, 1, 2, 3, 4]
 DENSE = [98.0, 98.2, 98.4, 98.2, 98.2]  # mean 98.2, s² = 0.02

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from audit.cli import main
+from core.claims import PER_CLASS_COLUMNS, RUN_COLUMNS
 from reproducers import registry
-from reproducers.experiments import PER_CLASS_COLUMNS, RUN_COLUMNS
 from tests.reproducers.conftest import tiny
 
 

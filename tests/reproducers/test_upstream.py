@@ -14,12 +14,13 @@ import json
 import os
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reproducers.claims import Claim, ClaimSet
+from core.claims import RUN_COLUMNS, Claim, ClaimSet
 from reproducers.errors import ReproductionError
 from reproducers.upstream import (
     CsvFile,
@@ -28,12 +29,13 @@ from reproducers.upstream import (
     UpstreamEntry,
     checkout,
     export_tree,
-    infer_requirements,
     run_upstream,
 )
 from tests.reproducers.docker_fixtures import require_base, requires_docker, wheelhouse
 
 URL = "https://github.com/example-lab/tiny-prune"
+#: The entry's reviewed requirement list: the host's own versions, so the wheelhouse has them.
+PINNED = (f"numpy=={metadata.version('numpy')}", f"torch=={metadata.version('torch')}")
 
 TRAIN_SCRIPT = '''\
 """An MLP on four Gaussian blobs, magnitude-pruned to 50% and fine-tuned; one seed per call."""
@@ -134,6 +136,7 @@ def entry_for(commit: str, **changes: Any) -> UpstreamEntry:
         "command": ("python", "train.py", "--seed", "{seed}", "--out", "{out}"),
         "metrics": JsonFile("metrics.json", {"test_accuracy": "test_accuracy", "sparsity": "sparsity"}),
         "row": {"arm": "upstream", "model": "mlp_2_32_4", "dataset": "blobs", "target_sparsity": 0.5},
+        "requirements": PINNED,
         **changes,
     }
     return UpstreamEntry(**fields)
@@ -157,7 +160,6 @@ def test_checkout_follows_insteadof_to_the_pinned_commit(published: dict[str, An
     assert sorted(p.name for p in tree.iterdir()) == ["requirements.txt", "train.py"]
     assert (tree / "train.py").read_text() == TRAIN_SCRIPT
     assert checkout(entry_for(commit), tmp_path / "cache") == repo  # reused, not cloned again
-    assert infer_requirements(tree, URL) == ("numpy", "torch")
 
 
 def test_a_short_or_missing_commit_is_refused(published: dict[str, Any], tmp_path: Path) -> None:
@@ -218,7 +220,7 @@ def test_upstream_entry_end_to_end(published: dict[str, Any], tmp_path: Path) ->
         assert f"test_accuracy={expected[row['seed']]['test_accuracy']:.4f}" in stdout
     environment = runner.environment()
     assert environment["upstream"] == {"url": URL, "commit": commit, "command": list(entry.command)}
-    assert environment["docker"]["requirements"] == ["numpy", "torch"]
+    assert environment["docker"]["requirements"] == list(PINNED)
     assert environment["docker"]["container_settings"]["network_mode"] == "none"
     assert "COPY src/ /opt/audit/src/" in (out / "Dockerfile").read_text()
     judge(out, rows, expected)
@@ -227,7 +229,6 @@ def test_upstream_entry_end_to_end(published: dict[str, Any], tmp_path: Path) ->
 def judge(out: Path, rows: list[dict[str, Any]], expected: dict[int, dict[str, Any]]) -> None:
     """The upstream rows feed the same claims and verdicts as the engine's rows."""
     reproduction = pytest.importorskip("reports.reproduction")
-    experiments = pytest.importorskip("reproducers.experiments")
     mean = sum(m["test_accuracy"] for m in expected.values()) / len(expected)
     claims = ClaimSet(
         "tiny-prune",
@@ -244,7 +245,7 @@ def judge(out: Path, rows: list[dict[str, Any]], expected: dict[int, dict[str, A
     body.update(content_hash=claims.content_hash(), protocol="quick")
     (out / "claims.json").write_text(json.dumps(body, indent=2))
     with (out / "runs.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(experiments.RUN_COLUMNS), extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=list(RUN_COLUMNS), extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     reproduction.write_verdicts_and_report(out)

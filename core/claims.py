@@ -1,7 +1,7 @@
 """Claims as registered before a run: what a paper reported, under which condition, judged how.
 
 This module is the contract between the registry (which declares claims), the engine (which writes
-``runs.csv``) and the verdict code in ``reports``/``audit.stats`` (which judges claims on runs).
+``runs.csv``) and the verdict code in ``reports``/``core.stats`` (which judges claims on runs).
 
 ``runs.csv`` columns, one row per (seed, arm, condition) evaluated:
     paper_id, protocol, seed, arm, model, dataset, target_sparsity, sparsity, round,
@@ -81,3 +81,45 @@ class ClaimSet:
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON: results cite it to show the claims were fixed first."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+
+#: Runs.csv columns: the contract above, then additions (never renamed).
+RUN_COLUMNS = (
+    "paper_id",
+    "protocol",
+    "seed",
+    "arm",
+    "model",
+    "dataset",
+    "target_sparsity",
+    "sparsity",
+    "round",
+    "test_accuracy",
+    "test_loss",
+    "val_loss",
+    "early_stop_iteration",
+    "iterations",
+    "wall_s",
+    "device",
+    "state_hash",
+    # additions
+    "val_accuracy",
+    "final_test_accuracy",
+    "reported_at_iteration",
+    "parent_hash",
+    "init_hash",
+)
+PER_CLASS_COLUMNS = (
+    "paper_id",
+    "protocol",
+    "seed",
+    "arm",
+    "model",
+    "target_sparsity",
+    "sparsity",
+    "round",
+    "class",
+    "accuracy",
+    "n",
+    "state_hash",
+)

@@ -1,4 +1,4 @@
-"""audit.stats against scipy/statsmodels and hand-derived numbers on fixed data, plus degenerate inputs."""
+"""core.stats against scipy/statsmodels and hand-derived numbers on fixed data, plus degenerate inputs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import DescrStatsW, ttost_ind
 
-from audit import stats
+from core import stats
 
 X = [1.0, 2.0, 3.0, 4.0, 5.0]  # mean 3, s² = 2.5, n = 5
 T_975_4 = 2.7764451051977987  # t_{0.975, 4}
