@@ -46,7 +46,7 @@ def lth_imp(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[str
             trained = tree.apply(train, rewound)
             out.append(("imp", k, target, trained, init))
             if k in protocol.reinit_rounds:
-                reinit = tree.apply(Recipe("reinit", {"init": protocol.init}), rewound)
+                reinit = tree.apply(Recipe("reinit", {"init": protocol.init, "round": k}), rewound)
                 note(f"{model} random_reinit round {k}")
                 out.append(("random_reinit", k, target, tree.apply(train, reinit), init))
     return out

@@ -76,9 +76,13 @@ def rewind_recipe(ctx: Context, parent: Model, props: Props, refs: Refs) -> Resu
 
 
 def reinit_recipe(ctx: Context, parent: Model, props: Props, refs: Refs) -> Result:
-    """Random re-initialisation of the same mask (LTH's control), from the ``reinit`` source."""
+    """Random re-initialisation of the same mask (LTH's control): a fresh draw per pruning round.
+
+    LTH draws a new θ′0 ∼ Dθ for every ticket it re-initialises; one shared draw for all rounds would
+    make the rounds' controls dependent. The draw comes from the ``reinit/<round>`` source.
+    """
     assert parent is not None
-    models.initialise(parent, props["init"], generator(ctx.seed, "reinit"))
+    models.initialise(parent, props["init"], generator(ctx.seed, f"reinit/{props['round']}"))
     pruning.refresh(parent)
     return {"model": parent}
 

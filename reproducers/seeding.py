@@ -14,7 +14,7 @@ import os
 import torch
 
 #: The sources of randomness a replicate has; each is recorded in a state's identity via the seed.
-SOURCES = ("init", "reinit", "data_order", "split", "prune", "snip_batch")
+SOURCES = ("init", "reinit/<round>", "data_order", "split", "prune", "snip_batch")
 
 
 def derive_seed(seed: int, source: str) -> int:
