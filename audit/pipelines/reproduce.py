@@ -192,6 +192,7 @@ def run(
         )
     claim_set = spec.claim_set()
     _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol))
+    _write_text(out_dir / "paper.json", json.dumps(spec.identity(), indent=2, sort_keys=True))
 
     seed_dir = out_dir / "seeds"
     seed_dir.mkdir(exist_ok=True)

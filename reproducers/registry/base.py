@@ -62,6 +62,9 @@ class PaperSpec:
     aliases: tuple[str, ...] = ()
     arxiv: str = ""
     notes: str = ""
+    #: the paper's authors as printed, and the year of the venue (for the report's citation)
+    authors: tuple[str, ...] = ()
+    year: int | None = None
 
     def claim_set(self) -> ClaimSet:
         return ClaimSet(self.id, self.claims)
@@ -75,6 +78,20 @@ class PaperSpec:
             raise ReproductionUsageError(
                 f"paper {self.id} has no protocol {name!r}; known: {', '.join(self.protocols)}"
             ) from None
+
+    def identity(self) -> dict[str, Any]:
+        """Who wrote what, where: the paper.json of a reproduction folder (the report names the paper)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "authors": list(self.authors),
+            "venue": self.venue,
+            "year": self.year,
+            "openreview_url": f"https://openreview.net/forum?id={self.id}",
+            "arxiv": self.arxiv,
+            "arxiv_url": f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else "",
+            "code_url": self.code_url,
+        }
 
     def summary(self) -> dict[str, Any]:
         """The row of `audit papers --json`."""
