@@ -1,100 +1,49 @@
-"""The experiment plans: which states each paper's protocol builds for one seed, and which rows they give.
+"""One seed of a protocol: run its plan (``reproducers.plans``) and turn trained states into rows.
 
-A plan only asks the tree for states; the tree decides what must be computed and what is cached.
-Each trained state becomes one runs.csv row and ten per_class.csv rows.
+Each trained state becomes one runs.csv row and ten per_class.csv rows. The per-class rows also
+carry facts about the class for the per-class analysis (its count and share in the seed's training
+split; its difficulty for the seed's dense network: mean predictive entropy and loss on its test
+examples). They are extra keys of the row dicts: per_class.csv keeps its columns, and the pipeline
+writes them to class_facts.csv.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from reproducers import recipes
-from reproducers.models import build, prunable
+import numpy as np
+import torch
+from torch import nn
+
+from reproducers.plans import PLANS, Key, branches, count_trainings, nominal_remaining
 from reproducers.registry.base import PaperSpec, Protocol
-from reproducers.tree import Recipe, State, Tree
+from reproducers.tree import State, Tree
+
+__all__ = ["PLANS", "branches", "count_trainings", "nominal_remaining", "run_plan"]
 
 Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
-Plan = Callable[
-    [Tree, PaperSpec, Protocol, Callable[[str], None]], list[tuple[str, int, float, State, State]]
-]
 
 
-def nominal_remaining(model_name: str, rates: dict[str, float], rounds: int) -> float:
-    """Fraction of prunable weights left after ``rounds`` of layer-wise pruning at ``rates``."""
-    layers = prunable(build(model_name))
-    total = sum(layer.weight.numel() for _, layer in layers)
-    kept = sum(layer.weight.numel() * (1 - rates.get(name, 0.0)) ** rounds for name, layer in layers)
-    return kept / total
+def run_plan(
+    tree: Tree,
+    spec: PaperSpec,
+    protocol: Protocol,
+    note: Callable[[str], None],
+    only: Collection[Key] | None = None,
+) -> Rows:
+    """Build (or find) every state of one seed and turn trained states into rows.
 
-
-def lth_imp(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[str], None]):
-    """Dense training, then ``rounds`` of prune → rewind to init → retrain; reinit controls."""
-    out = []
-    train = recipes.training(protocol.schedule, protocol.dataset, protocol.split)
-    for model in protocol.models:
-        init = tree.root(recipes.init(protocol.init, tree.context.device.type), model)
-        note(f"{model} dense")
-        trained = tree.apply(train, init)
-        out.append(("dense", 0, 0.0, trained, init))
-        for k in range(1, protocol.rounds + 1):
-            target = round(1 - nominal_remaining(model, protocol.prune_rates, k), 4)
-            pruned = tree.apply(Recipe("prune_layerwise", {"rates": dict(protocol.prune_rates)}), trained)
-            rewound = tree.apply(Recipe("rewind", {}), pruned, to=init)
-            note(f"{model} imp round {k}")
-            trained = tree.apply(train, rewound)
-            out.append(("imp", k, target, trained, init))
-            if k in protocol.reinit_rounds:
-                reinit = tree.apply(Recipe("reinit", {"init": protocol.init, "round": k}), rewound)
-                note(f"{model} random_reinit round {k}")
-                out.append(("random_reinit", k, target, tree.apply(train, reinit), init))
-    return out
-
-
-def snip(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[str], None]):
-    """Dense training, SNIP at each sparsity and random pruning controls, all from the same init."""
-    out = []
-    train = recipes.training(protocol.schedule, protocol.dataset, protocol.split)
-    for model in protocol.models:
-        init = tree.root(recipes.init(protocol.init, tree.context.device.type), model)
-        note(f"{model} dense")
-        out.append(("dense", 0, 0.0, tree.apply(train, init), init))
-        for amount in protocol.sparsities:
-            props = {
-                "amount": amount,
-                "batch_size": protocol.snip_batch,
-                "dataset": protocol.dataset,
-                "split": list(protocol.split),
-            }
-            pruned = tree.apply(Recipe("snip", props), init)
-            note(f"{model} snip {amount:.0%}")
-            out.append(("snip", 0, amount, tree.apply(train, pruned), init))
-        for amount in protocol.random_sparsities:
-            pruned = tree.apply(Recipe("random_prune", {"amount": amount}), init)
-            note(f"{model} random {amount:.0%}")
-            out.append(("random", 0, amount, tree.apply(train, pruned), init))
-    return out
-
-
-PLANS: dict[str, Plan] = {"lth_imp": lth_imp, "snip": snip}
-
-
-def count_trainings(protocol: Protocol) -> int:
-    """How many train recipes one seed of the protocol asks for (for progress totals)."""
-    per_model = 1
-    if protocol.experiment == "lth_imp":
-        per_model += protocol.rounds + len([k for k in protocol.reinit_rounds if k <= protocol.rounds])
-    else:
-        per_model += len(protocol.sparsities) + len(protocol.random_sparsities)
-    return per_model * len(protocol.models)
-
-
-def run_plan(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[str], None]) -> Rows:
-    """Build (or find) every state of one seed and turn trained states into rows."""
+    ``only``: build just these branches (a worker's share of the seed); no rows are made then, the
+    states are what counts (the seed's rows come from one more walk over the cached tree).
+    """
     start = time.perf_counter()
-    results = PLANS[protocol.experiment](tree, spec, protocol, note)
+    results = PLANS[protocol.experiment](tree, spec, protocol, note, only)
+    if only is not None:
+        return [], []
     runs, per_class = [], []
+    facts = _class_facts(tree, protocol, results)
     for arm, rnd, target, state, init in results:
         m = state.metrics
         base = {
@@ -137,6 +86,7 @@ def run_plan(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[st
                     "accuracy": accuracy,
                     "n": m["per_class_n"][cls],
                     "state_hash": state.hash,
+                    **facts.get((state.model_name, int(cls)), {}),
                 }
             )
     note(
@@ -144,3 +94,52 @@ def run_plan(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[st
         f"({len(tree.executed)} computed, {len(tree.reused)} reused)"
     )
     return runs, per_class
+
+
+def _class_facts(tree: Tree, protocol: Protocol, results: list) -> dict[tuple[str, int], dict[str, Any]]:
+    """(model, class) → training count and share, and the dense network's difficulty per class."""
+    labels_of = tree.context.train_labels
+    counts: np.ndarray | None = None
+    if labels_of is not None:
+        labels = np.asarray(labels_of(protocol.dataset, tuple(protocol.split)))
+        counts = np.bincount(labels, minlength=10)
+    facts: dict[tuple[str, int], dict[str, Any]] = {}
+    key = {"dataset": protocol.dataset, "split": list(protocol.split)}
+    for arm, _, _, state, _ in results:
+        if arm != "dense":
+            continue
+        difficulty = tree.annotation(
+            state, "class_difficulty", key, lambda s=state: _difficulty(tree, s, key)
+        )
+        for cls in range(10):
+            row: dict[str, Any] = {
+                "difficulty_entropy": difficulty["entropy"][str(cls)],
+                "difficulty_loss": difficulty["loss"][str(cls)],
+            }
+            if counts is not None:
+                row.update(train_n=int(counts[cls]), train_share=float(counts[cls] / counts.sum()))
+            facts[(state.model_name, cls)] = row
+    return facts
+
+
+@torch.no_grad()
+def _difficulty(tree: Tree, state: State, key: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Per class, the dense network's mean predictive entropy (nats) and cross-entropy on its test
+    examples: how uncertain and how wrong the unpruned network is about the class ("class entropy"
+    in Paganini's Prune Responsibly)."""
+    data = tree.context.data(key["dataset"], tuple(key["split"]))
+    model = state.model()
+    model.eval()
+    entropy, loss = [], []
+    for start in range(0, len(data.test_y), 2000):
+        logits = model(data.test_x[start : start + 2000]).double()
+        log_p = nn.functional.log_softmax(logits, dim=1)
+        entropy.append(-(log_p.exp() * log_p).sum(1))
+        loss.append(nn.functional.nll_loss(log_p, data.test_y[start : start + 2000], reduction="none"))
+    ent, los, y = torch.cat(entropy).cpu(), torch.cat(loss).cpu(), data.test_y.cpu()
+    out: dict[str, dict[str, float]] = {"entropy": {}, "loss": {}}
+    for cls in range(10):
+        chosen = y == cls
+        out["entropy"][str(cls)] = float(ent[chosen].mean()) if chosen.any() else float("nan")
+        out["loss"][str(cls)] = float(los[chosen].mean()) if chosen.any() else float("nan")
+    return out

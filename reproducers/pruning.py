@@ -12,7 +12,7 @@ stale until :func:`refresh` recomputes it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 from torch import nn
@@ -123,7 +123,8 @@ def rewind(model: nn.Module, init_state: Mapping[str, torch.Tensor]) -> None:
         source = init_state.get(f"{name}.weight_orig", init_state.get(f"{name}.weight"))
         target = layer.weight_orig if hasattr(layer, "weight_orig") else layer.weight
         target.copy_(source.to(target.device))
-        layer.bias.copy_(init_state[f"{name}.bias"].to(layer.bias.device))
+        if layer.bias is not None:
+            layer.bias.copy_(init_state[f"{name}.bias"].to(layer.bias.device))
     refresh(model)
 
 
@@ -144,3 +145,100 @@ def apply_masks(model: nn.Module, mask_by_layer: Mapping[str, torch.Tensor]) -> 
     layers = dict(prunable(model))
     for name, mask in mask_by_layer.items():
         prune.custom_from_mask(layers[name], "weight", mask.to(layers[name].weight.device))
+
+
+class LowestScore(prune.BasePruningMethod):
+    """Prune the ``amount`` entries with the lowest scores, signs included (no absolute value).
+
+    ``prune.L1Unstructured`` ranks |score|, which is right for magnitudes but wrong for a signed
+    score such as GraSP's. Fed to ``prune.global_unstructured`` with ``importance_scores``, it ranks
+    the scores of all layers together, among the weights that are still unpruned.
+    ``amount``: a fraction of the surviving entries, or an exact count (int).
+    """
+
+    PRUNING_TYPE = "unstructured"
+
+    def __init__(self, amount: int | float) -> None:
+        prune._validate_pruning_amount_init(amount)
+        self.amount = amount
+
+    def compute_mask(self, t: torch.Tensor, default_mask: torch.Tensor) -> torch.Tensor:
+        size = t.nelement()
+        count = prune._compute_nparams_toprune(self.amount, size)
+        prune._validate_pruning_amount(count, size)
+        mask = default_mask.clone(memory_format=torch.contiguous_format)
+        if count:
+            lowest = torch.topk(t.view(-1), k=count, largest=False)
+            mask.view(-1)[lowest.indices] = 0
+        return mask
+
+
+def prune_by_scores(
+    model: nn.Module, scores: Mapping[str, torch.Tensor], amount: int | float, *, invert: bool = False
+) -> None:
+    """Prune ``amount`` of the surviving weights with the lowest ``scores``, globally across layers.
+
+    ``invert`` prunes the highest scores instead (the inversion sanity check of Frankle et al.).
+    """
+    layers = dict(prunable(model))
+    params = [(layers[name], "weight") for name in scores]
+    importance = {(layers[name], "weight"): (-s if invert else s) for name, s in scores.items()}
+    prune.global_unstructured(params, pruning_method=LowestScore, importance_scores=importance, amount=amount)
+
+
+def iterative_masks(
+    model: nn.Module,
+    score_fn: Callable[[dict[str, torch.Tensor]], Mapping[str, torch.Tensor]],
+    amount: float,
+    iterations: int,
+    *,
+    invert: bool = False,
+) -> dict[str, torch.Tensor]:
+    """Masks after ``iterations`` rounds of scoring and pruning to an exponentially falling density.
+
+    SynFlow's schedule: after round k of n, a fraction (1 − amount)^(k/n) of the weights is kept, so
+    the last round reaches exactly ``round(total × (1 − amount))``. ``score_fn(masks)`` scores the
+    network under the masks so far; each round prunes the lowest scores among surviving weights with
+    :class:`LowestScore` (the highest with ``invert``). The model is not modified (install the
+    result with :func:`apply_masks`).
+    """
+    current = masks(model)
+    names = list(current)
+    total = sum(mask.numel() for mask in current.values())
+    for k in range(1, iterations + 1):
+        keep = round(total * (1 - amount) ** (k / iterations))
+        flat_mask = torch.cat([current[name].flatten() for name in names])
+        count = int(flat_mask.sum()) - keep
+        if count <= 0:
+            continue
+        scores = score_fn(current)
+        flat_scores = torch.cat([scores[name].flatten() for name in names])
+        if invert:
+            flat_scores = -flat_scores
+        survivors = flat_mask == 1
+        partial = LowestScore(count).compute_mask(flat_scores[survivors], flat_mask[survivors])
+        flat_mask = flat_mask.clone()
+        flat_mask[survivors] = partial
+        pointer = 0
+        for name in names:
+            n = current[name].numel()
+            current[name] = flat_mask[pointer : pointer + n].view_as(current[name])
+            pointer += n
+    return current
+
+
+@torch.no_grad()
+def shuffle_masks(model: nn.Module, gen: torch.Generator) -> None:
+    """Permute each pruned layer's mask at random (same count per layer, new positions), in place.
+
+    The sanity check of Frankle et al. (ICLR 2021): it keeps a method's per-layer sparsities and
+    throws away its per-weight choices. The pruning hook reads ``weight_mask`` at every forward, so
+    overwriting the buffer is enough; ``weight`` is refreshed at once.
+    """
+    for _, layer in prunable(model):
+        mask = getattr(layer, "weight_mask", None)
+        if mask is None:
+            continue
+        order = torch.randperm(mask.numel(), generator=gen).to(mask.device)
+        mask.copy_(mask.flatten()[order].view_as(mask))
+    refresh(model)

@@ -1,5 +1,7 @@
 """The recipes of the experiment tree: init, train, prune (layer-wise / global magnitude, random, SNIP),
-rewind and reinit. Each takes its parent's network and returns the new one plus metrics.
+rewind and reinit; for the pruning-at-initialisation papers, prune_init (magnitude, SNIP, GraSP,
+SynFlow, optionally inverted), mask_shuffle and weights_reinit. Each takes its parent's network and
+returns the new one plus metrics.
 
 Every random draw uses a generator derived from the replicate seed and a named source, created
 fresh inside the recipe: a recipe's result depends only on its inputs, properties and seed, which is
@@ -14,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from reproducers import models, pruning
+from reproducers import models, pruning, saliency
 from reproducers.seeding import generator
 from reproducers.training import Schedule, train
 from reproducers.tree import Context, Recipe, RecipeFn
@@ -36,7 +38,8 @@ def train_recipe(ctx: Context, parent: Model, props: Props, refs: Refs) -> Resul
     assert parent is not None
     schedule = Schedule(**props["schedule"])
     data = ctx.data(props["dataset"], tuple(props["split"]))
-    metrics = train(parent, data, schedule, generator(ctx.seed, "data_order"), ctx.progress)
+    augment = generator(ctx.seed, "augment") if data.augment else None
+    metrics = train(parent, data, schedule, generator(ctx.seed, "data_order"), ctx.progress, augment)
     return {"model": parent, **metrics}
 
 
@@ -87,6 +90,58 @@ def reinit_recipe(ctx: Context, parent: Model, props: Props, refs: Refs) -> Resu
     return {"model": parent}
 
 
+def prune_init_recipe(ctx: Context, parent: Model, props: Props, refs: Refs) -> Result:
+    """One pruning-at-initialisation method, global across layers (Frankle et al., ICLR 2021).
+
+    ``method``: magnitude, snip, grasp (one balanced batch of ``samples_per_class`` per class from the
+    ``score_batch`` source; GraSP at ``temperature``) or synflow (data-free, ``iterations`` rounds on
+    an all-ones input of ``input_shape``). ``invert``: prune the weights the method would keep.
+    """
+    assert parent is not None
+    method, amount, invert = props["method"], props["amount"], bool(props.get("invert", False))
+    if method == "synflow":
+        shape = tuple(props["input_shape"])
+        final = pruning.iterative_masks(
+            parent,
+            lambda current: saliency.synflow_scores(parent, shape, current),
+            amount,
+            int(props["iterations"]),
+            invert=invert,
+        )
+        pruning.apply_masks(parent, final)
+        pruning.refresh(parent)
+        return {"model": parent}
+    if method == "magnitude":
+        scores = saliency.magnitude_scores(parent)
+    elif method in ("snip", "grasp"):
+        data = ctx.data(props["dataset"], tuple(props["split"]))
+        gen = generator(ctx.seed, "score_batch")
+        x, y = saliency.balanced_batch(data.train_x, data.train_y, int(props["samples_per_class"]), gen)
+        if method == "snip":
+            scores = pruning.snip_scores(parent, x, y)
+        else:
+            scores = saliency.grasp_scores(parent, x, y, float(props["temperature"]))
+    else:
+        raise ValueError(f"unknown pruning method {method!r}; known: magnitude, snip, grasp, synflow")
+    pruning.prune_by_scores(parent, scores, amount, invert=invert)
+    return {"model": parent}
+
+
+def mask_shuffle_recipe(ctx: Context, parent: Model, props: Props, refs: Refs) -> Result:
+    """Shuffle each layer's mask at random (``mask_shuffle`` source); weights stay as they are."""
+    assert parent is not None
+    pruning.shuffle_masks(parent, generator(ctx.seed, "mask_shuffle"))
+    return {"model": parent}
+
+
+def weights_reinit_recipe(ctx: Context, parent: Model, props: Props, refs: Refs) -> Result:
+    """New initial weights from the same distribution (``weights_reinit`` source); masks kept."""
+    assert parent is not None
+    models.initialise(parent, props["init"], generator(ctx.seed, "weights_reinit"))
+    pruning.refresh(parent)
+    return {"model": parent}
+
+
 RECIPES: dict[str, RecipeFn] = {
     "init": init_recipe,
     "train": train_recipe,
@@ -96,6 +151,9 @@ RECIPES: dict[str, RecipeFn] = {
     "snip": snip_recipe,
     "rewind": rewind_recipe,
     "reinit": reinit_recipe,
+    "prune_init": prune_init_recipe,
+    "mask_shuffle": mask_shuffle_recipe,
+    "weights_reinit": weights_reinit_recipe,
 }
 
 

@@ -14,7 +14,18 @@ import os
 import torch
 
 #: The sources of randomness a replicate has; each is recorded in a state's identity via the seed.
-SOURCES = ("init", "reinit/<round>", "data_order", "split", "prune", "snip_batch")
+SOURCES = (
+    "init",
+    "reinit/<round>",
+    "data_order",
+    "split",
+    "prune",
+    "snip_batch",
+    "augment",
+    "score_batch/<method>",
+    "mask_shuffle",
+    "weights_reinit",
+)
 
 
 def derive_seed(seed: int, source: str) -> int:
@@ -43,6 +54,10 @@ def configure_determinism(threads: int = 1, device_type: str = "cpu") -> dict[st
     cuda = device_type == "cuda"
     torch.use_deterministic_algorithms(True, warn_only=cuda)
     torch.set_num_threads(threads)
+    # TF32 rounds fp32 matrix products to 10 mantissa bits on Ampere and later GPUs: repeatable, but
+    # not the fp32 arithmetic the papers (and the CPU) used.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     if torch.backends.cudnn.is_available():
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
@@ -53,6 +68,14 @@ def configure_determinism(threads: int = 1, device_type: str = "cpu") -> dict[st
         "torch.num_threads": threads,
         "cudnn.benchmark": False,
         "cudnn.deterministic": True,
+        "cuda.matmul.allow_tf32": False,
+        "cudnn.allow_tf32": False,
+        "cuda_repeatability": (
+            "deterministic kernels and a fixed cuBLAS workspace: reruns on the same GPU model, driver "
+            "and software give the same numbers; an op without a deterministic kernel only warns"
+        )
+        if cuda
+        else None,
         "seed_derivation": "sha256('audit-reproducers:{seed}:{source}')[:8] per source",
         "sources": list(SOURCES),
     }

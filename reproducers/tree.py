@@ -8,12 +8,20 @@ rerun recomputes nothing, adding a seed computes only that seed, and a killed ru
 last state it saved.
 
 On disk, ``<cache_dir>/states/<hash>/`` holds ``state.pt`` (the model's state_dict, masks included)
-and ``state.json`` (recipe, properties, parent, seed, metrics, engine version). A state folder is
-written under a temporary name and renamed into place, so a killed run never leaves half a state.
+and ``state.json`` (recipe, properties, parent, seed, metrics, engine version, tags). A state folder
+is written under a temporary name and renamed into place, so a killed run never leaves half a state.
+
+Tags (arm, round, sparsity, seed, model) say what a state is *for*; they are never part of its name,
+so tagging cannot orphan a cached state. A state reused under a tag it lacks gets the tag added to
+its ``state.json`` (a value already there under another one makes the tag a list of both). Several
+processes may share one cache (seeds and independent arms in parallel): a per-state lock file makes
+sure a state asked for by two of them at once is computed once, and that tag updates never race.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -28,6 +36,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from core import atomic
 from reproducers import models, pruning
 
 #: Bumped when recipes change meaning, so states of an older engine are never reused silently.
@@ -78,6 +87,7 @@ class State:
     metrics: dict[str, Any]
     computed: bool  # True when this run computed it, False when it came from the cache
     tree: Tree = field(repr=False)
+    tags: dict[str, Any] = field(default_factory=dict)
 
     def model(self) -> nn.Module:
         """A fresh copy of this state's network (masks installed) on the tree's device."""
@@ -92,6 +102,8 @@ class Context:
     device: torch.device
     data: Callable[[str, tuple[int, int, int]], Any]
     progress: Callable[[int, int], None] | None = None
+    #: the labels of the seed's training split, without loading images (per-class facts)
+    train_labels: Callable[[str, tuple[int, int, int]], Any] | None = None
 
 
 class Tree:
@@ -106,14 +118,41 @@ class Tree:
         self.reused: list[tuple[str, str]] = []
 
     # -- building ------------------------------------------------------------------------------
-    def root(self, recipe: Recipe, model_name: str) -> State:
+    def root(self, recipe: Recipe, model_name: str, *, tags: Mapping[str, Any] | None = None) -> State:
         """The root of a replicate's tree: ``recipe`` (an init) applied to nothing."""
         properties = {"model": model_name, **recipe.properties}
-        return self._get(None, recipe.name, properties, {}, model_name)
+        return self._get(None, recipe.name, properties, {}, model_name, tags)
 
-    def apply(self, recipe: Recipe, parent: State, **refs: State) -> State:
-        """The state made by ``recipe`` from ``parent`` (and named input states such as ``to=init``)."""
-        return self._get(parent, recipe.name, dict(recipe.properties), refs, parent.model_name)
+    def apply(
+        self, recipe: Recipe, parent: State, *, tags: Mapping[str, Any] | None = None, **refs: State
+    ) -> State:
+        """The state made by ``recipe`` from ``parent`` (and named input states such as ``to=init``).
+
+        ``tags`` (arm, round, sparsity...) are recorded in the state's JSON, never in its name; the
+        seed and the model are always added.
+        """
+        return self._get(parent, recipe.name, dict(recipe.properties), refs, parent.model_name, tags)
+
+    def annotation(
+        self, state: State, name: str, key: Mapping[str, Any], compute: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Facts derived from a state (e.g. per-class difficulty), cached beside it, computed once.
+
+        An annotation is not a state: it changes no network, so it gets no node in the tree, only a
+        JSON file ``annotations/<name>-<digest of key>.json`` in the state's folder.
+        """
+        digest = hashlib.sha256(json.dumps(dict(key), sort_keys=True, default=_jsonable).encode()).hexdigest()
+        path = self.path(state.hash) / "annotations" / f"{name}-{digest[:16]}.json"
+        if path.is_file():
+            return json.loads(path.read_text())["value"]
+        with self._lock(state.hash):
+            if path.is_file():
+                return json.loads(path.read_text())["value"]
+            value = compute()
+            path.parent.mkdir(exist_ok=True)
+            body = {"name": name, "key": dict(key), "value": value, "engine": ENGINE_VERSION}
+            atomic.write_text(path, json.dumps(body, sort_keys=True, indent=1, default=_jsonable))
+        return value
 
     # -- storage -------------------------------------------------------------------------------
     def path(self, digest: str) -> Path:
@@ -157,26 +196,80 @@ class Tree:
         properties: dict[str, Any],
         refs: Mapping[str, State],
         model_name: str,
+        tags: Mapping[str, Any] | None = None,
     ) -> State:
         seed = self.context.seed
         ref_hashes = {name: state.hash for name, state in refs.items()}
         digest = state_hash(parent.hash if parent else None, recipe, properties, ref_hashes, seed)
+        wanted = {"seed": seed, "model": model_name, **(tags or {})}
+        cached = self._reuse(digest, recipe, properties, ref_hashes, model_name, wanted)
+        if cached is not None:
+            return cached
+        with self._lock(digest):
+            # another process may have computed it while this one waited for the lock
+            cached = self._reuse(digest, recipe, properties, ref_hashes, model_name, wanted, locked=True)
+            if cached is not None:
+                return cached
+            return self._compute(parent, recipe, properties, refs, model_name, digest, wanted)
+
+    def _reuse(
+        self,
+        digest: str,
+        recipe: str,
+        properties: dict[str, Any],
+        ref_hashes: dict[str, str],
+        model_name: str,
+        wanted: dict[str, Any],
+        *,
+        locked: bool = False,
+    ) -> State | None:
+        """The cached state, its JSON updated with any tag it lacks; None when not on disk.
+
+        ``locked``: the caller holds this state's lock already (a second flock would wait forever).
+        """
         meta_path = self.path(digest) / "state.json"
-        if meta_path.is_file():
-            meta = json.loads(meta_path.read_text())
-            self.reused.append((recipe, digest))
-            return State(
-                digest,
-                recipe,
-                properties,
-                meta["parent"],
-                ref_hashes,
-                seed,
-                model_name,
-                meta["metrics"],
-                False,
-                self,
-            )
+        if not meta_path.is_file():
+            return None
+        meta = json.loads(meta_path.read_text())
+        if merge_tags(meta.get("tags") or {}, wanted) != (meta.get("tags") or {}):
+            lock = contextlib.nullcontext() if locked else self._lock(digest)
+            with lock:  # re-read under the lock: another process may be tagging it
+                meta = json.loads(meta_path.read_text())
+                merged = merge_tags(meta.get("tags") or {}, wanted)
+                if merged != meta.get("tags"):
+                    meta["tags"] = merged
+                    atomic.write_text(
+                        meta_path, json.dumps(meta, sort_keys=True, indent=1, default=_jsonable)
+                    )
+        self.reused.append((recipe, digest))
+        seed = self.context.seed
+        state = State(
+            digest,
+            recipe,
+            properties,
+            meta["parent"],
+            ref_hashes,
+            seed,
+            model_name,
+            meta["metrics"],
+            False,
+            self,
+        )
+        state.tags = meta["tags"] if "tags" in meta else dict(wanted)
+        return state
+
+    def _compute(
+        self,
+        parent: State | None,
+        recipe: str,
+        properties: dict[str, Any],
+        refs: Mapping[str, State],
+        model_name: str,
+        digest: str,
+        tags: dict[str, Any],
+    ) -> State:
+        seed = self.context.seed
+        ref_hashes = {name: state.hash for name, state in refs.items()}
         fn = self.recipes.get(recipe)
         if fn is None:
             raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(sorted(self.recipes))}")
@@ -202,12 +295,27 @@ class Tree:
             "model": model_name,
             "device": str(self.context.device),
             "metrics": metrics,
+            "tags": tags,
         }
         self._save(digest, built, meta)
         self.executed.append((recipe, digest))
-        return State(
+        state = State(
             digest, recipe, properties, meta["parent"], ref_hashes, seed, model_name, metrics, True, self
         )
+        state.tags = dict(tags)
+        return state
+
+    @contextlib.contextmanager
+    def _lock(self, digest: str):
+        """An exclusive advisory lock on one state (``states/.locks/<hash>``), shared by processes."""
+        locks = self.root_dir / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with open(locks / digest, "a") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _save(self, digest: str, model: nn.Module, meta: dict[str, Any]) -> None:
         """Write the state folder under a temporary name, then rename it into place."""
@@ -227,6 +335,23 @@ class Tree:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+
+
+def merge_tags(existing: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """``existing`` with ``new``'s tags added; a key with two different values keeps both, as a list.
+
+    A state can serve several purposes (one initialisation is the root of every arm of a seed; the
+    same initialisation can be asked for by two papers), and its tags record all of them.
+    """
+    merged = dict(existing)
+    for key, value in new.items():
+        if key not in merged:
+            merged[key] = value
+            continue
+        current = merged[key] if isinstance(merged[key], list) else [merged[key]]
+        if value not in current:
+            merged[key] = sorted([*current, value], key=lambda v: (str(type(v)), v))
+    return merged
 
 
 def _jsonable(value: Any) -> Any:

