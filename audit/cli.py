@@ -214,6 +214,35 @@ def reproduce(
 
 
 @app.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Filter: arm, round, sparsity, seed, model, recipe (repeatable).",
+)
+@click.option("--hash", "hash_prefix", help="Filter: a state hash or its prefix.")
+@click.option(
+    "--restore",
+    "restore_to",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the one matching state as a plain PyTorch state_dict file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per state.")
+def states(
+    directory: Path, tags: tuple[str, ...], hash_prefix: str | None, restore_to: Path | None, as_json: bool
+) -> None:
+    """List the experiment tree of reproduction folder DIRECTORY, or restore one state.
+
+    Example: audit states out --tag arm=imp --tag round=3 --tag recipe=train --restore ticket.pt
+    """
+    from audit.pipelines import states as pipeline
+
+    pipeline.command(directory, tags, hash_prefix, restore_to, as_json)
+
+
+@app.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 def report(directory: Path) -> None:
     """Re-render report.md and report.html of a census or reproduction folder."""

@@ -23,6 +23,16 @@ def data_dir() -> Path:
     return _env_path("AUDIT_DATA_DIR", cache_dir() / "data")
 
 
+def dataset_mirrors(dataset: str) -> tuple[str, ...] | None:
+    """Base URLs to download ``dataset`` from instead of the canonical mirrors, tried in order.
+
+    ``AUDIT_MNIST_MIRRORS`` / ``AUDIT_CIFAR10_MIRRORS``: URLs separated by spaces or commas (a local
+    mirror, a lab's cache, the tests' server); checksums are checked whatever the source.
+    """
+    value = os.environ.get(f"AUDIT_{dataset.upper()}_MIRRORS", "").replace(",", " ").split()
+    return tuple(url if url.endswith("/") else url + "/" for url in value) or None
+
+
 def slug(text: str) -> str:
     """A folder-safe name for a venue or paper id (``ICLR.cc/2020/Conference`` → ``ICLR.cc_2020_...``)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "unnamed"

@@ -57,15 +57,16 @@ def http_fetch(url: str, timeout_s: tuple[float, float] = (10.0, 60.0)) -> bytes
 
     with requests.get(url, timeout=timeout_s, stream=True) as response:
         response.raise_for_status()
-        announced = response.headers.get("Content-Length")
+        announced = response.headers.get("Content-Length", "")
+        of = f" of {int(announced):,}" if announced.isdigit() else ""
         body = bytearray()
         try:
-            for chunk in response.iter_content(chunk_size=1 << 20):
+            for chunk in response.iter_content(chunk_size=1 << 16):
                 body.extend(chunk)
         except requests.exceptions.RequestException as exc:  # urllib3 reports a short body here
-            raise TruncatedDownload(f"truncated download ({len(body)} bytes arrived): {exc}") from exc
-        if announced is not None and announced.isdigit() and len(body) < int(announced):
-            raise TruncatedDownload(f"truncated download ({len(body)} of {announced} bytes)")
+            raise TruncatedDownload(f"truncated download (about {len(body):,}{of} bytes arrived)") from exc
+        if of and len(body) < int(announced):
+            raise TruncatedDownload(f"truncated download ({len(body):,}{of} bytes)")
         return bytes(body)
 
 

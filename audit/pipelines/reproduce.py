@@ -70,7 +70,24 @@ class LocalRunner:
         )
 
     def environment(self) -> dict[str, Any]:
-        return {"runner": self.name, "image_digest": None, "failed_seeds": [], "jobs": self.jobs}
+        return {
+            "runner": self.name,
+            "image_digest": None,
+            "failed_seeds": [],
+            "jobs": self.jobs,
+            "concurrency": concurrency(self.jobs, self.device),
+        }
+
+
+def concurrency(jobs: int, device: str) -> str:
+    """How seeds and arms ran at the same time, for environment.json and the report."""
+    if jobs <= 1:
+        return "sequential: one process, one thread"
+    return (
+        f"{jobs} worker processes sharing the {device}, one thread each, taking every seed's independent "
+        "branches as units of work; each state is computed once, by one process, so the results are "
+        "those of running each seed alone (bit for bit on the CPU)"
+    )
 
 
 def select_runner(
@@ -190,6 +207,8 @@ def run(
             base_image=base_image,
             wheelhouse=wheelhouse,
         )
+    if plan.upstream is None:
+        _prepare_data(plan.dataset)
     claim_set = spec.claim_set()
     _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol))
     _write_text(out_dir / "paper.json", json.dumps(spec.identity(), indent=2, sort_keys=True))
@@ -222,6 +241,11 @@ def run(
     ordered = [by_seed[seed] for seed in sorted(by_seed)]  # seeds finish in any order with jobs > 1
     _write_csv(out_dir / "runs.csv", RUN_COLUMNS, [row for runs, _ in ordered for row in runs])
     _write_csv(out_dir / "per_class.csv", PER_CLASS_COLUMNS, [row for _, pc in ordered for row in pc])
+    if plan.upstream is None and ordered:
+        from audit.pipelines.states import write_tree_files
+
+        all_runs = [row for runs, _ in ordered for row in runs]
+        write_tree_files(out_dir, workspace.cache_dir(), all_runs, [row for _, pc in ordered for row in pc])
     environment = _environment(spec.id, protocol, seeds, device, chosen.device, claim_set.content_hash())
     environment.update(chosen.environment())
     environment["protocol_config"] = spec.protocol(protocol).to_dict()
@@ -235,6 +259,19 @@ def run(
             f"the other seeds are in {out_dir}; rerun the same command to retry"
         )
     return report
+
+
+def _prepare_data(dataset: str) -> None:
+    """Download and verify the protocol's dataset before any seed runs (one line on a problem).
+
+    Workers and sandboxed containers (no network) then find verified files; the mirrors can be
+    pointed elsewhere with ``AUDIT_MNIST_MIRRORS`` / ``AUDIT_CIFAR10_MIRRORS``.
+    """
+    from reproducers import datasets
+
+    if dataset != "mnist5k":
+        info(f"checking {dataset} in {workspace.data_dir()}")
+    datasets.prepare(dataset, workspace.data_dir(), mirrors=workspace.dataset_mirrors(dataset))
 
 
 def _upstream_runner(paper_id: str, plan: Any, runner: str, out_dir: Path, **options: Any) -> Runner:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reports.reproduction import figures, render, summary
+from reports.reproduction import figures, per_class_model, render, summary, tree_figure
 from reports.reproduction.inputs import ReproductionInputs, read_inputs
 from reports.reproduction.verdicts import judge_claims, overall, write_verdicts
 
@@ -41,6 +41,9 @@ def build_context(inputs: ReproductionInputs, verdicts: Any, changes: Any) -> di
         "per_seed_rows": seed_rows,
         "provenance": summary.provenance(inputs),
         "metric": metric,
+        # per_class_model.csv is written here: the section shows exactly what the file holds
+        "per_class_model": per_class_model.analyse(inputs.per_class, inputs.out_dir),
+        "tree": {"seeds": [], "note": None},
     }
 
 
@@ -66,6 +69,8 @@ def write_verdicts_and_report(out_dir: Path) -> Path:
     for key, path in made.items():
         if path is None:  # a stale figure from an earlier render must not survive
             (out_dir / FIGURE_FILES[key]).unlink(missing_ok=True)
+    trees, tree_seeds, tree_note = tree_figure.draw(out_dir)
     context = build_context(inputs, verdicts, changes)
-    _, html_path = render.render(context, out_dir, made)
+    context["tree"] = {"seeds": tree_seeds, "note": tree_note}
+    _, html_path = render.render(context, out_dir, {**made, **trees})
     return html_path

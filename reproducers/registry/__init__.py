@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from reproducers.errors import ReproductionUsageError
-from reproducers.registry import lth, snip
+from reproducers.registry import grasp, lth, missing_mark, snip
 from reproducers.registry.base import PaperSpec, Protocol
 
-_PAPERS: list[PaperSpec] = [lth.SPEC, snip.SPEC]
+_PAPERS: list[PaperSpec] = [lth.SPEC, snip.SPEC, grasp.SPEC, missing_mark.SPEC]
+_BUILT_IN = tuple(_PAPERS)
 
 __all__ = ["PaperSpec", "Protocol", "all_papers", "get", "register", "unregister"]
 
@@ -28,7 +29,7 @@ def register(spec: PaperSpec) -> PaperSpec:
 def unregister(paper_id: str) -> None:
     """Remove a paper added with :func:`register` (the built-in papers stay)."""
     spec = get(paper_id)
-    if spec in (lth.SPEC, snip.SPEC):
+    if spec in _BUILT_IN:
         raise ReproductionUsageError(f"{spec.id} is built in and cannot be unregistered")
     _PAPERS.remove(spec)
 
