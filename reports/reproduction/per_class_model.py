@@ -8,8 +8,8 @@ Ordinary least squares (statsmodels) of the change in a class's test accuracy af
 * the class's difficulty: the dense network's mean predictive entropy on the class's test examples
   (nats; Paganini's "class entropy");
 * the measured sparsity, in percent;
-* the pruning method and the weight treatment (categorical; see :func:`arm_factors`), and the model
-  when a run has several.
+* the pruning method and the weight treatment (categorical; see :func:`arm_factors`; measured
+  against random pruning and rewinding when a run has them), and the model when a run has several.
 
 Rows are (seed, model, pruned arm, class); the seeds are the clusters of the standard errors
 (cluster-robust sandwich with the small-sample correction G/(G−1)·(N−1)/(N−K), and t tests with G − 1
@@ -21,6 +21,7 @@ one sparsity, a balanced subset's class shares) is left out and the report says 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ CONTINUOUS = {
     "sparsity": "sparsity (%)",
 }
 SANITY_SUFFIXES = {"shuffled": "shuffled", "inverted": "inverted"}
+#: the level each categorical coefficient is measured against (the first present; else the
+#: alphabetically first level): rewinding, and the random mask, are the natural references
+REFERENCES = {"treatment": ("rewind",), "method": ("random",)}
+TERM = re.compile(r"C\((\w+)(?:, Treatment\(reference='([^']*)'\))?\)\[T\.(.+)\]")
 
 
 def arm_factors(arm: str) -> tuple[str, str]:
@@ -130,7 +135,8 @@ def fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for column in ("method", "treatment", "model"):
         levels = sorted(frame[column].astype(str).unique())
         if len(levels) > 1:
-            terms.append(f"C({column})")
+            reference = next((r for r in REFERENCES.get(column, ()) if r in levels), levels[0])
+            terms.append(f"C({column}, Treatment(reference={reference!r}))")
         elif column != "model":
             notes.append(f"{column}: only {levels[0]!r}, left out")
     data = frame.dropna(subset=[t for t in terms if not t.startswith("C(")] + ["change"])
@@ -212,8 +218,10 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
     """A term with a readable label (``C(method)[T.grasp]`` → ``method = grasp``)."""
     term = str(row["term"])
     label = CONTINUOUS.get(term, term)
-    if term.startswith("C(") and "[T." in term:
-        label = f"{term[2 : term.index(')')]} = {term[term.index('[T.') + 3 : -1]}"
+    found = TERM.fullmatch(term)
+    if found:
+        column, reference, level = found.groups()
+        label = f"{column} = {level}" + (f" (vs {reference})" if reference else "")
     elif term == "Intercept":
         label = "intercept"
     return {**row, "label": label}

@@ -14,11 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from core import atomic
 
@@ -113,7 +110,9 @@ def draw_seed(nodes: pd.DataFrame, seed: Any, path: Path) -> Path:
     spacing_depth, spacing_breadth = (0.75, 1.6) if deep else (1.7, 0.75)
     width = (breadth * spacing_breadth if deep else depth * spacing_depth) + 1.5
     height = (depth * spacing_depth if deep else breadth * spacing_breadth) + 1.2
-    fig, ax = plt.subplots(figsize=(min(max(width, 5.0), 30.0), min(max(height, 3.0), 60.0)))
+    # a Figure rendered by Agg, never pyplot's global state (as reports.reproduction.figures does)
+    fig = Figure(figsize=(min(max(width, 5.0), 30.0), min(max(height, 3.0), 60.0)))
+    ax = fig.subplots()
 
     def xy(digest: str) -> tuple[float, float]:
         d, b = position[digest]
@@ -157,7 +156,6 @@ def draw_seed(nodes: pd.DataFrame, seed: Any, path: Path) -> Path:
     ax.set_title(f"seed {seed}: {len(rows)} states (solid: parent → child; dashed: recipe input)", fontsize=9)
     with atomic.replacing(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return path
 
 

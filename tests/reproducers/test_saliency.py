@@ -190,18 +190,19 @@ def test_balanced_batch_takes_the_same_count_of_every_class(split) -> None:
 
 
 def test_cifar_networks_have_the_published_sizes_and_run() -> None:
-    sizes = {}
-    for name in ("cifar_resnet_20", "cifar_resnet_32", "cifar_vgg_16", "cifar_vgg_19"):
-        model = models.build(name)
-        models.initialise(model, "kaiming_normal", generator(0, "init"))
-        sizes[name] = sum(p.numel() for p in model.parameters())
-        assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
-        bn = next(m for m in model.modules() if isinstance(m, nn.BatchNorm2d))
-        assert float(bn.weight.min()) >= 0 and float(bn.weight.max()) <= 1 and float(bn.bias.abs().sum()) == 0
-    # OpenLTH's counts: ResNet-20 0.27M, VGG-16 14.7M parameters
+    sizes = {name: sum(p.numel() for p in models.build(name).parameters()) for name in models.MODELS}
+    # OpenLTH's counts: ResNet-20 0.27M, VGG-16 14.7M parameters; the LeNets as SNIP counts them
     assert sizes == {
+        "lenet_300_100": 266_610,
+        "lenet5_caffe": 431_080,
         "cifar_resnet_20": 272_474,
         "cifar_resnet_32": 466_906,
         "cifar_vgg_16": 14_728_266,
         "cifar_vgg_19": 20_040_522,
     }
+    for name in ("cifar_resnet_20", "cifar_vgg_16"):
+        model = models.build(name)
+        models.initialise(model, "kaiming_normal", generator(0, "init"))
+        assert model(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
+        bn = next(m for m in model.modules() if isinstance(m, nn.BatchNorm2d)).weight.detach()
+        assert float(bn.min()) >= 0 and float(bn.max()) <= 1
