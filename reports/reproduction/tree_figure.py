@@ -107,7 +107,7 @@ def draw_seed(nodes: pd.DataFrame, seed: Any, path: Path) -> Path:
     depth = max(d for d, _ in position.values()) + 1
     breadth = max(b for _, b in position.values()) + 1
     deep = depth > breadth  # depth runs down the page, else left to right
-    spacing_depth, spacing_breadth = (0.75, 1.6) if deep else (1.7, 0.75)
+    spacing_depth, spacing_breadth = (0.6, 1.6) if deep else (1.7, 0.6)
     width = (breadth * spacing_breadth if deep else depth * spacing_depth) + 1.5
     height = (depth * spacing_depth if deep else breadth * spacing_breadth) + 1.2
     # a Figure rendered by Agg, never pyplot's global state (as reports.reproduction.figures does)
@@ -155,7 +155,7 @@ def draw_seed(nodes: pd.DataFrame, seed: Any, path: Path) -> Path:
     ax.axis("off")
     ax.set_title(f"seed {seed}: {len(rows)} states (solid: parent → child; dashed: recipe input)", fontsize=9)
     with atomic.replacing(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=90, bbox_inches="tight")
     return path
 
 
