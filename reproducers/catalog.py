@@ -60,6 +60,7 @@ def read_state(states_dir: Path, digest: str) -> dict[str, Any]:
 
 def closure(states_dir: Path, hashes: Iterable[str]) -> list[dict[str, Any]]:
     """Every state the given ones were made from (parents and refs), each once, ancestors first."""
+    hashes = list(hashes)
     metas: dict[str, dict[str, Any]] = {}
     stack = [h for h in dict.fromkeys(hashes) if h]
     while stack:
@@ -82,8 +83,10 @@ def closure(states_dir: Path, hashes: Iterable[str]) -> list[dict[str, Any]]:
         placed.add(digest)
         ordered.append(meta)
 
-    for digest in sorted(metas, key=lambda h: (metas[h].get("seed", 0), h)):
-        place(digest)
+    # the given states in their order (runs.csv: the plan's order), each after its ancestors
+    for digest in [*dict.fromkeys(h for h in hashes if h), *sorted(metas)]:
+        if digest in metas:
+            place(digest)
     return ordered
 
 

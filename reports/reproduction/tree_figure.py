@@ -56,7 +56,7 @@ def read_states(out_dir: Path) -> tuple[pd.DataFrame, str | None]:
 
 def _label(row: dict[str, Any]) -> str:
     parts = [str(row["recipe"])]
-    tag = str(row["arm"])
+    tag = str(row["arm"]) if str(row["arm"]) != str(row["recipe"]) else str(row.get("model", ""))
     if str(row["round"]) not in ("", "0"):
         tag += f" r{row['round']}"
     if str(row["sparsity"]) not in ("", "0.0", "0"):
@@ -68,6 +68,13 @@ def _label(row: dict[str, Any]) -> str:
     if row["recipe"] == "train" and str(row["test_accuracy"]) != "":
         parts.append(f"{float(row['test_accuracy']):.2f}%")
     return "\n".join(parts)
+
+
+def _pastel(colour: str) -> tuple[float, float, float]:
+    """The colour at 35% over white: opaque, so arrows end at the box instead of showing through."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(0.65 + 0.35 * c for c in to_rgb(colour))  # type: ignore[return-value]
 
 
 def layout(nodes: pd.DataFrame) -> dict[str, tuple[float, float]]:
@@ -122,7 +129,11 @@ def draw_seed(nodes: pd.DataFrame, seed: Any, path: Path) -> Path:
     for digest, row in rows.items():
         if row["parent"] in position:
             ax.annotate(
-                "", xy=xy(digest), xytext=xy(row["parent"]), arrowprops={"arrowstyle": "-|>", "color": "#555"}
+                "",
+                xy=xy(digest),
+                xytext=xy(row["parent"]),
+                arrowprops={"arrowstyle": "-|>", "color": "#555", "shrinkA": 12, "shrinkB": 12},
+                zorder=1,
             )
         for ref in filter(None, str(row["refs"]).split(";")):
             target = ref.partition("=")[2]
@@ -132,6 +143,7 @@ def draw_seed(nodes: pd.DataFrame, seed: Any, path: Path) -> Path:
                     xy=xy(digest),
                     xytext=xy(target),
                     arrowprops={"arrowstyle": "-|>", "color": "#999", "linestyle": "--", "alpha": 0.6},
+                    zorder=1,
                 )
     for digest, row in rows.items():
         x, y = xy(digest)
@@ -142,11 +154,8 @@ def draw_seed(nodes: pd.DataFrame, seed: Any, path: Path) -> Path:
             ha="center",
             va="center",
             fontsize=6.5,
-            bbox={
-                "boxstyle": "round,pad=0.3",
-                "fc": COLOURS.get(str(row["recipe"]), "#bbbbbb"),
-                "alpha": 0.35,
-            },
+            bbox={"boxstyle": "round,pad=0.3", "fc": _pastel(COLOURS.get(str(row["recipe"]), "#bbbbbb"))},
+            zorder=2,
         )
     xs = [xy(h)[0] for h in position]
     ys = [xy(h)[1] for h in position]

@@ -26,7 +26,7 @@ def test_papers_table_and_json(capsys) -> None:
     assert "rJl-b3RcF7" in table and "1810.02340" in table and "quick, paper" in table
     assert _cli(["papers", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r["id"] for r in rows] == ["rJl-b3RcF7", "B1VZqjAcYX"]
+    assert [r["id"] for r in rows] == ["rJl-b3RcF7", "B1VZqjAcYX", "SkgsACVKPH", "Ig-VyQc-MLK"]
     assert rows[1]["claims"] == 10 and set(rows[1]["protocols"]) == {"quick", "paper"}
 
 

@@ -42,6 +42,12 @@ def test_unknown_protocol_is_a_usage_error() -> None:
 
 def _arms(protocol) -> set[tuple]:
     """(arm, model, target_sparsity or round) combinations a protocol's plan produces."""
+    if protocol.experiment == "pai":
+        from reproducers.plans import branches
+
+        return {("dense", m, 0.0) for m in protocol.models} | {
+            (key[1], key[0], key[2]) for key, _ in branches(protocol) if len(key) == 3
+        }
     if protocol.experiment == "snip":
         out = set()
         for model in protocol.models:
@@ -56,7 +62,7 @@ def _arms(protocol) -> set[tuple]:
 
 
 def _key(condition: dict, experiment: str) -> tuple:
-    level = condition["target_sparsity"] if experiment == "snip" else condition["round"]
+    level = condition.get("target_sparsity", 0.0) if experiment in ("snip", "pai") else condition["round"]
     return (condition["arm"], condition["model"], level)
 
 
@@ -100,6 +106,8 @@ def test_claim_hash_is_pinned_and_serialisable() -> None:
     assert {spec.id: spec.claim_set().content_hash() for spec in registry.all_papers()} == {
         "rJl-b3RcF7": "b50e1e76aa644ed2736f95d058edf2d970eaaf2d34b90673579823bfd374d061",
         "B1VZqjAcYX": "df3df666a7db3d9a3a7d84966763dbc1cd9fdf81ce00d8f33f6b2a82c66223db",
+        "SkgsACVKPH": "a953979006ff084d9fcb2617b0c24fc8011b24d67b43a8f50b3263646832c649",
+        "Ig-VyQc-MLK": "cb6bb79c25b2633607955c9c060bc0a4dd6a365e10227a42818698790a0a0288",
     }
     claims = registry.get("snip").claim_set()
     body = json.loads(claims.to_json())
