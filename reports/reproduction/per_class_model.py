@@ -132,16 +132,20 @@ def fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             notes.append(f"{label}: the same for every row, left out")
         else:
             terms.append(column)
+    # rows missing a regressor (a diverged dense network has no finite difficulty) are dropped
+    # before the categorical levels are counted: a level with no row left has no coefficient
+    data = frame.replace([np.inf, -np.inf], np.nan).dropna(subset=[*terms, "change"])
+    if len(data) < len(frame):
+        notes.append(f"{len(frame) - len(data)} rows without a finite change or regressor dropped")
+    if data.empty:
+        return pd.DataFrame(columns=COLUMNS), [*notes, "no row has every regressor"]
     for column in ("method", "treatment", "model"):
-        levels = sorted(frame[column].astype(str).unique())
+        levels = sorted(data[column].astype(str).unique())
         if len(levels) > 1:
             reference = next((r for r in REFERENCES.get(column, ()) if r in levels), levels[0])
             terms.append(f"C({column}, Treatment(reference={reference!r}))")
         elif column != "model":
             notes.append(f"{column}: only {levels[0]!r}, left out")
-    data = frame.dropna(subset=[t for t in terms if not t.startswith("C(")] + ["change"])
-    if len(data) < len(frame):
-        notes.append(f"{len(frame) - len(data)} rows without all regressors dropped")
     clusters = data["seed"].nunique()
     if clusters < 2:
         return pd.DataFrame(columns=COLUMNS), [*notes, "fewer than two seeds: no cluster-robust errors"]

@@ -171,3 +171,15 @@ def test_a_malformed_facts_file_is_named_and_skipped(tmp_path) -> None:
     (tmp_path / "class_facts.csv").write_text("seed,model,class\n0,m,0\n")
     facts, why = pcm.read_facts(tmp_path)
     assert facts is None and why == "class_facts.csv lacks difficulty_entropy, train_share; left out"
+
+
+def test_a_model_whose_dense_network_diverged_drops_out_of_the_fit() -> None:
+    """A dense network with NaN outputs has no finite difficulty: its rows are dropped and its model
+    level goes with them (no coefficient for a level without rows)."""
+    per_class, facts = _per_class(np.random.default_rng(3), 4, BETA, noise=0.5, seed_sd=0.1)
+    other = per_class.assign(model="lenet5_caffe")
+    broken = facts.assign(model="lenet5_caffe", difficulty_entropy=np.nan)
+    table, notes = pcm.fit(pcm.design(pd.concat([per_class, other]), pd.concat([facts, broken])))
+    assert not any("model" in term for term in table["term"])
+    assert set(table["n_obs"]) == {4 * 10 * 4}
+    assert f"{4 * 10 * 4} rows without a finite change or regressor dropped" in notes
