@@ -165,12 +165,26 @@ def body_size(blocks: list[Block]) -> float:
     return max(weight, key=lambda size: weight[size], default=0.0)
 
 
-def sections(text: PdfText) -> list[str]:
+def split_at_headings(blocks: list[Block]) -> list[Block]:
+    """Blocks cut where a line is a references or appendix heading (layout may glue it to a paragraph)."""
+    result: list[Block] = []
+    for block in blocks:
+        lines = block.text.split("\n")
+        cuts = [i for i, line in enumerate(lines) if i and (_REFERENCES.match(line) or _APPENDIX.match(line))]
+        for start, end in zip([0, *cuts], [*cuts, len(lines)], strict=True):
+            part = "\n".join(lines[start:end]).strip()
+            if part:
+                result.append(Block(block.page, part, block.y0, block.y1, block.size))
+    return result
+
+
+def sections(blocks: list[Block]) -> list[str]:
     """Where each block sits: abstract | footnote | body | references | appendix (reading order)."""
-    sizes = {page: body_size(text.page_blocks(page)) for page in range(1, text.pages + 1)}
+    pages = sorted({block.page for block in blocks})
+    sizes = {page: body_size([b for b in blocks if b.page == page]) for page in pages}
     where: list[str] = []
     state = "front"
-    for block in text.blocks:
+    for block in blocks:
         head = block.text.lstrip()
         if _REFERENCES.match(head):
             state = "references"
@@ -241,10 +255,11 @@ def _score(
 
 def candidates(text: PdfText, authors: list[str]) -> list[Candidate]:
     """Every code-host link of the PDF, scored; link annotations fill in URLs cut by layout."""
-    where = sections(text)
+    blocks = split_at_headings(text.blocks)
+    where = sections(blocks)
     found: list[Candidate] = []
     seen: set[tuple[int, str]] = set()
-    for order, (block, place) in enumerate(zip(text.blocks, where, strict=True)):
+    for order, (block, place) in enumerate(zip(blocks, where, strict=True)):
         body = join_wrapped_urls(block.text)
         for start, end, url in find_url_spans(body):
             link = parse_link(_complete(url, block.page, text.annotations), "pdf")
@@ -260,7 +275,7 @@ def candidates(text: PdfText, authors: list[str]) -> list[Candidate]:
         if not is_code_host(link.host) or (annotation.page, link.url) in seen:
             continue
         seen.add((annotation.page, link.url))
-        order, block = _block_under(text, annotation)
+        order, block = _block_under(blocks, annotation)
         if block is None:
             continue
         body = join_wrapped_urls(block.text)
@@ -281,10 +296,11 @@ def _complete(url: str, page: int, annotations: list[Annotation]) -> str:
     return url
 
 
-def _block_under(text: PdfText, annotation: Annotation) -> tuple[int, Block | None]:
+def _block_under(blocks: list[Block], annotation: Annotation) -> tuple[int, Block | None]:
     """The text block whose vertical extent overlaps the annotation's rectangle most."""
-    best, best_overlap = (-1, None), 0.0
-    for order, block in enumerate(text.blocks):
+    best: tuple[int, Block | None] = (-1, None)
+    best_overlap = 0.0
+    for order, block in enumerate(blocks):
         if block.page != annotation.page:
             continue
         overlap = min(block.y1, annotation.y1) - max(block.y0, annotation.y0)

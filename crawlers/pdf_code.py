@@ -62,13 +62,10 @@ def wants_pdfs(mode: str, *, from_api: bool, has_code_field: bool) -> bool:
 
 
 def targets(submissions: Iterable[Submission], rows: Iterable[dict[str, str]]) -> list[Submission]:
-    """Accepted papers whose row has no code link yet and whose note names a PDF."""
-    missing = {row["forum"] for row in rows if row.get("accepted") == "True" and not row.get("code_url")}
-    return [
-        sub
-        for sub in submissions
-        if sub.forum in missing and sub.content.get("pdf") and sub.api in ("v1", "v2")
-    ]
+    """Accepted papers whose row has no code link yet and whose note names a PDF, in the rows' order."""
+    missing = [row["forum"] for row in rows if row.get("accepted") == "True" and not row.get("code_url")]
+    by_forum = {sub.forum: sub for sub in submissions if sub.content.get("pdf") and sub.api in ("v1", "v2")}
+    return [by_forum[forum] for forum in missing if forum in by_forum]
 
 
 def read_pdf_code(

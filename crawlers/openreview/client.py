@@ -177,7 +177,8 @@ def _configure_session(
         backoff_jitter=1,
         status_forcelist=list(statuses),
         raise_on_status=False,
-        respect_retry_after_header=True,
+        # urllib3 retries any 429 that has a Retry-After when this is on, whatever the forcelist says.
+        respect_retry_after_header=429 in statuses,
     )
     retry.report = _counting(traffic, report)
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
