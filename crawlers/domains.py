@@ -1,7 +1,8 @@
 """Research domain of a paper from its keywords, title and abstract: a fixed, documented rule.
 
 Each domain is a list of term patterns. A pattern found in the paper's keywords scores 3, in its
-title 2, in its abstract or TL;DR 1 (each pattern counts once per field). The paper's domain is the
+title 2, in its abstract or TL;DR 1 (each pattern counts once per field, and patterns of one domain
+that overlap in the text, such as "graph neural" and "graphs", count once). The paper's domain is the
 one with the highest total; a tie goes to the domain listed first in :data:`DOMAINS` (the more
 specific ones come first: graphs before vision, generative models before vision, ...). No term at
 all gives ``other``. Keywords weigh most because authors chose them to say what the paper is about;
@@ -22,12 +23,12 @@ WEIGHTS = {"keywords": 3, "title": 2, "abstract": 1}
 OTHER = "other"
 
 
-def _terms(*patterns: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(rf"\b(?:{pattern})", re.IGNORECASE) for pattern in patterns)
+def _terms(*patterns: str) -> tuple[str, ...]:
+    return patterns
 
 
 #: Domains in tie-break order, each with its term patterns (regular expressions, word-initial).
-DOMAINS: dict[str, tuple[re.Pattern[str], ...]] = {
+DOMAINS: dict[str, tuple[str, ...]] = {
     "graphs": _terms(
         r"graph neural",
         r"gnns?\b",
@@ -197,6 +198,14 @@ class DomainCall:
     evidence: str
 
 
+#: Each domain's terms in one expression, a named group per term, so a field is scanned once per
+#: domain. Terms of one domain that overlap in the text ("graph neural" and "graphs") count once.
+_COMPILED = {
+    domain: re.compile("|".join(rf"\b(?P<t{i}>{p})" for i, p in enumerate(patterns)), re.IGNORECASE)
+    for domain, patterns in DOMAINS.items()
+}
+
+
 def classify(title: str, keywords: list[str] | str, abstract: str = "") -> DomainCall:
     """The paper's domain by the module rule; ``other`` (score 0) when no term matches."""
     fields = {
@@ -205,14 +214,14 @@ def classify(title: str, keywords: list[str] | str, abstract: str = "") -> Domai
         "abstract": abstract or "",
     }
     best = DomainCall(OTHER, 0, "")
-    for domain, patterns in DOMAINS.items():
-        score, matched = 0, []
+    for domain, pattern in _COMPILED.items():
+        score, evidence = 0, []
         for name, text in fields.items():
-            for pattern in patterns:
-                found = pattern.search(text)
-                if found:
-                    score += WEIGHTS[name]
-                    matched.append(f"{name} '{found.group(0).lower()}'")
+            terms: dict[str, str] = {}
+            for match in pattern.finditer(text):
+                terms.setdefault(str(match.lastgroup), match.group(0).lower())
+            score += WEIGHTS[name] * len(terms)
+            evidence += [f"{name} '{term}'" for term in terms.values()]
         if score > best.score:
-            best = DomainCall(domain, score, f"{domain} {score}: " + ", ".join(matched))
+            best = DomainCall(domain, score, f"{domain} {score}: " + ", ".join(evidence))
     return best
