@@ -39,7 +39,7 @@ STATUSES: dict[str, tuple[str, bool | None, str]] = {
     "Withdraw": ("Withdrawn", False, ""),
     "Desk Reject": ("Desk Reject", False, ""),
     "Workshop": ("Invite to Workshop Track", False, ""),
-    "Active": ("", None, ""),
+    "Active": ("Active (no decision recorded)", None, ""),
 }
 
 API = "paperlists"

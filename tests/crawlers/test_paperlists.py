@@ -99,7 +99,7 @@ def test_statuses_that_are_no_acceptance(crawled: Callable[[str, str], Path]) ->
     out = crawled("iclr2018@33f9884.json", "ICLR.cc/2018/Conference")
     decisions = Counter((row["decision"], row["accepted"]) for row in papers(out))
     assert decisions[("Invite to Workshop Track", "False")] == 90
-    assert decisions[("", "")] == 3  # Active: no decision recorded
+    assert decisions[("Active (no decision recorded)", "")] == 3  # not counted as accepted anywhere
     assert decisions[("Withdrawn", "False")] == 69
     by_forum = {row["forum"]: row for row in papers(out)}
     first = by_forum["B12Js_yRb"]  # the ICLR 2018 markdown form of the field
