@@ -78,7 +78,7 @@ def trends_chart(points: list[Point], path: Path) -> Path:
             low = [100 * s.ci_low for _, s in rows]  # type: ignore[operator]
             high = [100 * s.ci_high for _, s in rows]  # type: ignore[operator]
             colour = COLOURS.get(key, "#333333")
-            label = f"{FRAMEWORKS[key]}, {conference} ({source})"
+            label = f"{FRAMEWORKS[key]}, {conference}: {source}"
             ax.plot(years, share, marker=marker, linestyle=line, color=colour, label=label)
             ax.fill_between(years, low, high, color=colour, alpha=0.15, linewidth=0)
             if len(years) == 1:
@@ -115,7 +115,7 @@ def coverage_chart(points: list[Point], path: Path) -> Path:
         share = [100 * (p.summary.with_code.share or 0.0) for p in rows]
         low = [100 * (p.summary.with_code.ci_low or 0.0) for p in rows]
         high = [100 * (p.summary.with_code.ci_high or 0.0) for p in rows]
-        (drawn,) = ax.plot(years, share, marker=marker, linestyle=line, label=f"{conference} ({source})")
+        (drawn,) = ax.plot(years, share, marker=marker, linestyle=line, label=f"{conference}: {source}")
         ax.fill_between(years, low, high, color=drawn.get_color(), alpha=0.15, linewidth=0)
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of accepted papers with a code link")
