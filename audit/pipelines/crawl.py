@@ -22,7 +22,7 @@ from audit.progress import info, progress
 from audit.workspace import cache_dir, census_output_dir
 from core import atomic
 from core.errors import UsageError
-from crawlers.errors import CrawlerUsageError
+from crawlers.errors import CrawlerError, CrawlerUsageError
 from crawlers.openreview import RetryPolicy, check_venue_id, crawl_venue, parse_notes
 from crawlers.openreview.export import notes_of, read_json
 from crawlers.openreview.pdfs import Politeness
@@ -132,6 +132,13 @@ def run(
         atomic.write_csv(directory / PDF_LINKS, PDF_LINK_COLUMNS, link_rows(findings))
         provenance["pdf"] |= _pdf_facts(papers, findings, filled)
         _finish(directory, path, rows, provenance)
+    failed = [finding for finding in findings if finding.status == "error"]
+    if failed:
+        # Not a finished crawl: `audit census` must not record it, so that a rerun asks for these again.
+        raise CrawlerError(
+            f"{len(failed)} PDFs could not be fetched ({failed[0].detail}, ...); everything else is kept, "
+            "rerun the same command to fetch them"
+        )
     return directory
 
 

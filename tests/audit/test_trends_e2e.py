@@ -176,6 +176,18 @@ def test_census_of_three_venue_years_and_their_trends(forges: None, tmp_path: Pa
     assert again.stderr.count("finished earlier, skipped") == 3 * 4
 
 
+def test_census_of_several_venues_checks_its_arguments_first(tmp_path: Path) -> None:
+    result = audit("census", "ICLR.cc/2018/Conference", "ICLR.cc/2019/Conference", "--out", str(tmp_path),
+                   "--from-file", str(LISTS / VENUES[2018][1]))  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: 1 --from-file for 2 venues; give one --from-file per venue, in order, or none"
+    )
+    result = audit("census", "ICLR.cc/2018/Conference", "not a venue", "--out", str(tmp_path))
+    assert result.returncode == 2 and "'not a venue' is not an OpenReview venue id" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing started
+
+
 def test_trends_input_errors(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

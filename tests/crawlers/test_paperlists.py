@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from audit.pipelines import crawl
+from crawlers.errors import CrawlerUsageError
 from tests.shared_data import shared_data
 
 LISTS = shared_data("paperlists")
@@ -121,6 +122,15 @@ def test_statuses_that_are_no_acceptance(crawled: Callable[[str, str], Path]) ->
 def test_neurips_tracks_are_kept(crawled: Callable[[str, str], Path]) -> None:
     out = crawled("nips2021@222d1da.json", "NeurIPS.cc/2021/Conference")
     assert Counter(row["track"] for row in papers(out)) == {"main": 2467, "Datasets & Benchmarks": 241}
+
+
+def test_pdf_yes_does_not_apply_to_a_paper_list(tmp_path: Path) -> None:
+    with pytest.raises(
+        CrawlerUsageError, match="is a paper list, whose code links come from its github field"
+    ):
+        crawl.run(
+            "ICLR.cc/2019/Conference", out=tmp_path, from_file=LISTS / "iclr2019@222d1da.json", pdf="yes"
+        )
 
 
 def test_an_unknown_status_is_a_one_line_usage_error(tmp_path: Path) -> None:
