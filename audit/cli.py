@@ -62,18 +62,43 @@ _max_size = click.option(
 )
 
 
+_pdf = click.option(
+    "--pdf",
+    type=click.Choice(["auto", "yes", "no"]),
+    default="auto",
+    show_default=True,
+    help="Read accepted papers' PDFs for code links: auto = API venues whose form has no code field.",
+)
+_pdf_max_wait = click.option(
+    "--pdf-max-wait",
+    type=click.FloatRange(min=0),
+    default=6 * 3600.0,
+    show_default=True,
+    help="Longest wait (s) for OpenReview's PDF rate limit before stopping; rerun to continue.",
+)
+
+
+def _politeness(max_wait: float) -> object:
+    from crawlers.openreview.pdfs import Politeness
+
+    return Politeness(max_wait_s=max_wait)
+
+
 @app.command()
 @click.argument("venue")
 @_out_option()
 @_from_file
-def crawl(venue: str, out: Path | None, from_file: Path | None) -> None:
+@_pdf
+@_pdf_max_wait
+def crawl(venue: str, out: Path | None, from_file: Path | None, pdf: str, pdf_max_wait: float) -> None:
     """List VENUE's submissions, decisions and code links into papers.csv.
 
-    Example: audit crawl ICLR.cc/2020/Conference --out iclr2020
+    FILE may also be a paper list of papercopilot/paperlists (flat records with id, title, status,
+    github). Example: audit crawl ICLR.cc/2020/Conference --out iclr2020
     """
     from audit.pipelines import crawl as step
 
-    step.run(venue, out=out, from_file=from_file)
+    step.run(venue, out=out, from_file=from_file, pdf=pdf, politeness=_politeness(pdf_max_wait))  # type: ignore[arg-type]
 
 
 @app.command()
@@ -113,39 +138,76 @@ def deps(directory: Path, workers: int, all_submissions: bool) -> None:
 
 
 @app.command("census")
-@click.argument("venue")
-@_out_option()
-@_from_file
+@click.argument("venues", metavar="VENUE [VENUE...]", nargs=-1, required=True)
+@_out_option("Output folder (with several venues: the parent of one folder per venue).")
+@click.option(
+    "--from-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="Exported notes or a paper list instead of the API; repeat once per VENUE, in order.",
+)
 @_workers
 @_timeout
 @_max_size
 @click.option(
     "--top", type=click.IntRange(min=1), default=20, show_default=True, help="Packages in the chart."
 )
+@_pdf
+@_pdf_max_wait
 def census_command(
-    venue: str,
+    venues: tuple[str, ...],
     out: Path | None,
-    from_file: Path | None,
+    from_file: tuple[Path, ...],
     workers: int,
     timeout: float,
     max_size_mb: float,
     top: int,
+    pdf: str,
+    pdf_max_wait: float,
 ) -> None:
-    """Crawl, clone, infer dependencies and publish VENUE's census report (resumable).
+    """Crawl, clone, infer dependencies and publish each VENUE's census report (resumable).
 
-    Example: audit census ICLR.cc/2020/Conference --out iclr2020
+    Several venues get one folder each and share the clone cache. Example:
+    audit census ICLR.cc/2020/Conference --out iclr2020
     """
     from audit.pipelines import census
 
-    census.run(
-        venue,
-        out=out,
-        from_file=from_file,
-        workers=workers,
-        timeout_s=timeout,
-        max_size_mb=max_size_mb,
-        top_n=top,
-    )
+    options = {
+        "workers": workers,
+        "timeout_s": timeout,
+        "max_size_mb": max_size_mb,
+        "top_n": top,
+        "pdf": pdf,
+        "politeness": _politeness(pdf_max_wait),
+    }
+    if len(venues) == 1 and len(from_file) <= 1:
+        census.run(venues[0], out=out, from_file=from_file[0] if from_file else None, **options)  # type: ignore[arg-type]
+    else:
+        census.run_many(list(venues), out=out, from_files=list(from_file), **options)  # type: ignore[arg-type]
+
+
+@app.command()
+@click.argument(
+    "directories", metavar="DIR [DIR...]", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--out", "-o", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder."
+)
+@click.option(
+    "--horace-he",
+    "reference",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Horace He's data.csv (papers whose text mentions PyTorch / TensorFlow), set beside the census.",
+)
+def trends(directories: tuple[Path, ...], out: Path, reference: Path | None) -> None:
+    """Framework shares and code-link coverage across census folders (venues and years).
+
+    Writes trends.csv, trends_by_domain.csv, trends.png, report.md and report.html. Example:
+    audit trends iclr2018 iclr2019 iclr2020 --out trends --horace-he data.csv
+    """
+    from audit.pipelines import trends as pipeline
+
+    pipeline.run(list(directories), out=out, reference=reference)
 
 
 @app.command()

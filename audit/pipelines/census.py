@@ -154,6 +154,8 @@ def run(
     timeout_s: float,
     max_size_mb: float,
     top_n: int,
+    pdf: str = "auto",
+    politeness: Any = None,
 ) -> Path:
     """Run every census step that is not finished yet, then print where report.html is."""
     from audit.pipelines import clone, crawl, deps
@@ -170,9 +172,11 @@ def run(
             "crawl",
             inputs=(),
             outputs=("papers.csv",),
-            # A different --from-file (or the same file changed) reruns the crawl.
-            params={"venue": venue, "from_file": _optional_digest(from_file)},
-            action=lambda: crawl.run(venue, out=directory, from_file=from_file),
+            # A different --from-file (or the same file changed) or --pdf reruns the crawl.
+            params={"venue": venue, "from_file": _optional_digest(from_file), **_pdf_param(pdf)},
+            action=lambda: crawl.run(
+                venue, out=directory, from_file=from_file, pdf=pdf, politeness=politeness
+            ),
         ),
         Step(
             "clone",
@@ -200,6 +204,53 @@ def run(
     report = directory / "report.html"
     print(report, flush=True)
     return report
+
+
+def _pdf_param(pdf: str) -> dict[str, str]:
+    """``--pdf`` in the crawl step's record; the default is left out so older records still match."""
+    return {} if pdf == "auto" else {"pdf": pdf}
+
+
+def run_many(venues: list[str], *, out: Path | None, from_files: list[Path], **options: Any) -> list[Path]:
+    """`audit census V1 V2 ...`: one census folder per venue (``<out>/<venue>``), one clone cache.
+
+    Every venue id (and the pairing of ``--from-file`` with venues) is checked before any work starts.
+    A venue that fails does not stop the others; the command then fails naming each failed venue,
+    with everything finished kept, so the same command again continues where each one stopped.
+    """
+    from core.errors import EXIT_USAGE, AuditError, is_expected, one_line
+    from crawlers.openreview import check_venue_id
+
+    for venue in venues:
+        check_venue_id(venue)
+    if len(set(venues)) != len(venues):
+        repeated = sorted({v for v in venues if venues.count(v) > 1})
+        raise UsageError(f"venue {', '.join(repeated)} is given twice; give each venue once")
+    if from_files and len(from_files) != len(venues):
+        raise UsageError(
+            f"{len(from_files)} --from-file for {len(venues)} venues; "
+            "give one --from-file per venue, in order, or none"
+        )
+    root = out if out is not None else workspace.DEFAULT_OUTPUT_ROOT / "census"
+    reports, failed, usage = [], [], False
+    for index, venue in enumerate(venues):
+        source = from_files[index] if from_files else None
+        info(f"census: {venue} ({index + 1} of {len(venues)})")
+        try:
+            reports.append(run(venue, out=root / workspace.slug(venue), from_file=source, **options))
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            usage = usage or getattr(exc, "exit_code", 1) == EXIT_USAGE
+            failed.append(f"{venue}: {one_line(exc)}")
+            info(f"census: {venue} failed: {one_line(exc)}")
+    if failed:
+        error = UsageError if usage else AuditError
+        raise error(
+            f"{len(failed)} of {len(venues)} venues failed ({'; '.join(failed)}); finished work is kept, "
+            "rerun the same command to continue"
+        )
+    return reports
 
 
 def _run_step(log: StepLog, step: Step, venue: str) -> None:

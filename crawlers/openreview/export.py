@@ -22,15 +22,24 @@ def load_export(path: Path) -> list[dict[str, Any]]:
 
     The file is the user's input, like the venue id: a bad one is a usage error, not a failure.
     """
+    return notes_of(read_json(path), path)
+
+
+def read_json(path: Path) -> Any:
+    """The JSON document in ``path`` (plain or gzip-compressed); a usage error when it is none."""
     if not path.is_file():
-        raise CrawlerUsageError(f"--from-file {path} does not exist; give {_SHAPE}")
+        raise CrawlerUsageError(f"--from-file {path} does not exist; give {_SHAPE}, or a paper list")
     try:
         raw = path.read_bytes()
         text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-        data = json.loads(text)
+        return json.loads(text)
     except (OSError, EOFError, ValueError) as exc:
         reason = " ".join(str(exc).split())[:120]
         raise CrawlerUsageError(f"cannot read {path} as {_SHAPE}: {reason}") from exc
+
+
+def notes_of(data: Any, path: Path) -> list[dict[str, Any]]:
+    """The notes of an export already read (see :func:`load_export`)."""
     notes = data.get("notes") if isinstance(data, dict) else data
     if not isinstance(notes, list):
         raise CrawlerUsageError(f"{path} holds no list of notes; expected {_SHAPE}")

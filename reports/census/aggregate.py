@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from reports.census import baseline
+from reports.census.domains import DomainRow, by_domain, code_sources
 from reports.census.intervals import Proportion, wilson
 from reports.census.load import CensusTables, as_bool, column
 from reports.census.signals import SIGNALS, code_base_signals
@@ -71,6 +72,8 @@ class CensusSummary:
     top_n: int
     package_ranking: pd.DataFrame = field(repr=False)
     signals: dict[str, Proportion | None] = field(default_factory=dict)
+    code_sources: dict[str, int] = field(default_factory=dict)
+    domains: list[DomainRow] = field(default_factory=list)
 
     @property
     def top_packages(self) -> pd.DataFrame:
@@ -120,6 +123,7 @@ class CensusSummary:
                 "with_code_by_tier": {tier: prop(p) for tier, p in self.with_code_by_tier.items()},
                 "github_links": self.github_links,
                 "with_repo_url": self.with_repo_url,
+                "code_sources": dict(self.code_sources),
             },
             "hosts": dict(self.hosts),
             "host_kinds": dict(self.host_kinds),
@@ -144,6 +148,7 @@ class CensusSummary:
                 ],
             },
             "signals": {key: prop(p) for key, p in self.signals.items()},
+            "domains": [row.as_dict() for row in self.domains],
             "baseline": self.baseline_rows() if self.venue == baseline.BASELINE_VENUE else [],
         }
 
@@ -371,6 +376,8 @@ def summarize(
         top_n=top_n,
         package_ranking=ranking,
         signals=signal_shares(tables, units),
+        code_sources=code_sources(accepted),
+        domains=by_domain(linked, parsed, fw),
     )
 
 

@@ -20,6 +20,7 @@ from core import atomic
 from reports.census import baseline
 from reports.census.aggregate import FRAMEWORKS, WORDCLOUD_WORDS, CensusSummary, summarize
 from reports.census.charts import frameworks_chart, top_tools_chart
+from reports.census.domains import SOURCE_LABELS
 from reports.census.intervals import Proportion
 from reports.census.load import SIGNALS_FILE, load_tables
 from reports.census.signals import SIGNALS
@@ -113,6 +114,7 @@ def _environment() -> Environment:
 
 
 def _context(summary: CensusSummary, document: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
+    used = [k for k, p in summary.frameworks.items() if p.k > 0]
     return {
         "s": summary,
         "doc": document,
@@ -126,6 +128,13 @@ def _context(summary: CensusSummary, document: dict[str, Any], images: dict[str,
         "baseline_rows": document["baseline"],
         "baseline_summary": baseline.SUMMARY,
         "wordcloud_words": WORDCLOUD_WORDS,
+        "source_labels": SOURCE_LABELS,
+        # Domain columns: the frameworks some parsed code base uses (all of them would not fit).
+        "domain_frameworks": used,
+        "domain_header": "".join(f" {FRAMEWORKS.get(k, k)} [95% CI] |" for k in used),
+        "domain_cells": lambda row: "".join(
+            f" {row.frameworks[k].k} {percent(row.frameworks[k])} |" for k in used
+        ),
     }
 
 

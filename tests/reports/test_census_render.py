@@ -62,6 +62,7 @@ def test_census_json_headline_numbers(rendered: Path) -> None:
         "no_framework",
         "packages",
         "signals",
+        "domains",
         "baseline",
         "crawl",
         "sources",
