@@ -1,0 +1,93 @@
+"""What the published ICLR 2020 census's method says about one checkout, for a per-repository comparison.
+
+The published census (a 2020 blog post) did not publish per-repository reasons, and its per-repository
+table is not available here, so each code base is run through *its method* on the same checkout:
+
+1. a ``requirements.txt`` in the analysed folder: its lines are the tool list;
+2. otherwise ``pipreqs``: imports of the ``.py`` files (pipreqs 0.4 read no notebooks), minus any
+   name equal to a ``.py`` file or folder anywhere in the tree (pipreqs' local filter) and the
+   standard library, mapped with pipreqs' table alone; any file that does not parse as Python 3
+   aborts pipreqs, so the code base is *unparsed*; so is one with no tool at all;
+3. each tool name is cut to its leading word (``^\\w+``: ``tensorflow-gpu==1.14`` → ``tensorflow``)
+   and a framework is counted when that list contains its substring: ``torch``, ``tensorflow``,
+   ``keras``. Unparsed repositories of the ``google-research`` and ``tensorflow`` owners were counted
+   as TensorFlow (12 of the published 95); the report applies that rule, since it needs the owner.
+
+pipreqs also dropped names PyPI did not know; here they are kept, which can only add substring
+matches of local names (rare: a local ``torch_utils`` folder is filtered as local anyway).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawlers.dependencies.files import read_text, walk_files
+from crawlers.dependencies.imports import ImportScan
+from crawlers.dependencies.mapping import is_stdlib, pipreqs_table
+
+#: Frameworks the published census counted, by the substring it searched for.
+SUBSTRINGS = {"pytorch": "torch", "tensorflow": "tensorflow", "keras": "keras"}
+METHODS = ("requirements.txt", "pipreqs", "unparsed")
+_WORD = re.compile(r"^\w+")
+
+
+@dataclass(frozen=True)
+class PublishedMethod:
+    """The published method's outcome: where its list came from, the list, and the frameworks matched."""
+
+    method: str
+    tools: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def frameworks(self) -> dict[str, list[str]]:
+        """Framework → the cleaned tool names whose substring matched (the published census' count)."""
+        if self.method == "unparsed":
+            return {}
+        cleaned = [m.group(0) for m in (_WORD.match(t) for t in self.tools) if m]
+        found = {fw: [t for t in cleaned if sub in t] for fw, sub in SUBSTRINGS.items()}
+        return {fw: names for fw, names in found.items() if names}
+
+
+def _requirements_lines(path: Path) -> tuple[str, ...]:
+    lines = (line.strip() for line in read_text(path).splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+def pipreqs_local_names(scan_root: Path) -> set[str]:
+    """pipreqs' local filter: every ``.py`` stem and every folder name under the scanned folder."""
+    names: set[str] = set()
+    for path in walk_files(scan_root):
+        if path.suffix == ".py":
+            names.add(path.stem)
+        names.update(part for part in path.relative_to(scan_root).parts[:-1])
+    return names
+
+
+def published_method(scan_root: Path, scan: ImportScan) -> PublishedMethod:
+    """Run the published method on one analysed folder, from the scan already made of it."""
+    requirements = scan_root / "requirements.txt"
+    if requirements.is_file() and not requirements.is_symlink():
+        return PublishedMethod("requirements.txt", _requirements_lines(requirements))
+    broken = [f for f in scan.fallback_files if f.endswith(".py")]
+    if broken:
+        return PublishedMethod(
+            "unparsed", reason=f"pipreqs aborts on {broken[0]}, which Python 3 cannot parse"
+        )
+    local = pipreqs_local_names(scan_root)
+    table = pipreqs_table()
+    tools: dict[str, None] = {}
+    for site in scan.sites:
+        top = site.module.split(".")[0]
+        if site.notebook or not top or top in local or is_stdlib(top):
+            continue
+        tools[table.get(top, top)] = None
+    if not tools:
+        in_notebooks = any(site.notebook for site in scan.sites)
+        reason = (
+            "imports only in notebooks, which pipreqs does not read" if in_notebooks else "no import found"
+        )
+        return PublishedMethod("unparsed", reason=f"no requirements.txt; {reason}")
+    return PublishedMethod("pipreqs", tuple(tools))
