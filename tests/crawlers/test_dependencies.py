@@ -8,8 +8,8 @@ import pytest
 from pipreqs import pipreqs
 
 from crawlers.dependencies.imports import scan_imports
-from crawlers.dependencies.local import local_module_names
 from crawlers.dependencies.infer import Job, RepoReport, infer_many, infer_repository
+from crawlers.dependencies.local import local_module_names
 from tests.crawlers import messy_repos as repos
 from tests.crawlers.repo_factory import make_repo
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from pipreqs import pipreqs
 
+from crawlers.dependencies.aliases import import_to_package
 from crawlers.dependencies.declared import parse_requirement, parse_requirements_file, pip_install_arguments
 from crawlers.dependencies.frameworks import FRAMEWORK_NAMES, frameworks_of
 from crawlers.dependencies.imports import imports_from_regex
-from crawlers.dependencies.aliases import import_to_package
 from crawlers.dependencies.mapping import declared_to_package, is_stdlib, normalise
 
 
