@@ -71,6 +71,11 @@ JUNK_TOP_LEVEL = frozenset(
         "main",
         "app",
         "setup",
+        "third_party",
+        "thirdparty",
+        "vendor",
+        "external",
+        "extern",
     }
 )
 
@@ -151,7 +156,7 @@ def wheel_facts(path: Path = TABLE) -> WheelFacts:
             if not line or line.startswith("#") or line.startswith("distribution\t"):
                 continue
             dist, rank, names = [*line.split("\t"), "", ""][:3]
-            modules[dist] = tuple(n for n in names.split(";") if n)
+            modules[dist] = tuple(n for n in names.split(";") if n and n.lower() not in JUNK_TOP_LEVEL)
             if rank.isdigit():
                 ranks[dist] = int(rank)
     inverse: dict[str, list[str]] = {}

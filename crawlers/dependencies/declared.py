@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from crawlers.dependencies.files import read_text, relative, walk_files
+from crawlers.dependencies.files import Tree, read_text, relative
 from crawlers.dependencies.mapping import normalise
 from crawlers.dependencies.records import Dependency
 from crawlers.dependencies.requirements import (
@@ -416,17 +416,22 @@ _PARSERS = {
 }
 
 
-def find_declared_files(scan_root: Path, vendored: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+def find_declared_files(
+    scan_root: Path, vendored: Iterable[Path] = (), tree: Tree | None = None
+) -> list[tuple[Path, str]]:
     """Declaration files at ``scan_root`` and up to :data:`DECLARED_DEPTH` levels below, not vendored.
 
     ``vendored`` lists folders holding copies of other distributions (:mod:`.layout`); their
     packaging files describe those distributions, not the paper's code. A YAML file counts only when it
     is a conda environment (:func:`is_conda_environment`).
     """
+    tree = tree or Tree.scan(scan_root)
     skip = list(vendored)
+    scan = tree.folder(scan_root)
     found = []
-    for path in walk_files(scan_root, max_depth=DECLARED_DEPTH):
-        parts = {p.lower() for p in path.relative_to(scan_root).parts[:-1]}
+    for file in tree.under(scan, max_depth=DECLARED_DEPTH):
+        path = tree.root / file
+        parts = {p.lower() for p in file[len(scan) + 1 if scan else 0 :].split("/")[:-1]}
         if parts & VENDORED_DIRS or any(path.is_relative_to(folder) for folder in skip):
             continue
         kind = declared_kind(path)
@@ -449,13 +454,13 @@ def _python_files(scan_root: Path) -> list[str]:
 
 
 def read_declared(
-    scan_root: Path, repo_root: Path | None = None, vendored: Iterable[Path] = ()
+    scan_root: Path, repo_root: Path | None = None, vendored: Iterable[Path] = (), tree: Tree | None = None
 ) -> DeclaredResult:
     """Every declared dependency under ``scan_root`` (evidence relative to ``repo_root``)."""
     root = repo_root or scan_root
     result = DeclaredResult(python_versions=_python_files(scan_root))
     seen: set[Path] = set()
-    for path, kind in find_declared_files(scan_root, vendored):
+    for path, kind in find_declared_files(scan_root, vendored, tree):
         result.files.append(relative(path, root))
         result.kinds.append(kind)
         if kind == "requirements.txt":

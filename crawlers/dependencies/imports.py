@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pipreqs import pipreqs as _pipreqs
 
-from crawlers.dependencies.files import MAX_NOTEBOOK_BYTES, read_text, relative, walk_files
+from crawlers.dependencies.files import MAX_NOTEBOOK_BYTES, Tree, read_text, relative
 from crawlers.dependencies.mapping import PY2_STDLIB
 from crawlers.dependencies.records import Dependency
 from crawlers.dependencies.requirements import (
@@ -51,6 +51,24 @@ CONTEXTS = ("module", "function", "optional", "typing")
 #: Fields holding nested statements (compound statements, except handlers, match cases).
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+#: Statements that hold other statements (every other statement is a leaf of the walk).
+_COMPOUND = (
+    ast.Module,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
+    ast.ExceptHandler,
+    ast.Match,
+    ast.match_case,
+)
 _OPTIONAL_HANDLERS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 #: Namespace packages whose ``from X import y`` names a distribution by ``y``.
@@ -154,6 +172,8 @@ def _statements(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
     while stack:
         node, context = stack.pop()
         yield node, context
+        if not isinstance(node, _COMPOUND):
+            continue
         contexts = _child_contexts(node, context)
         for name in reversed(_BODY_FIELDS):
             children = getattr(node, name, None)
@@ -286,9 +306,9 @@ def _notebook_installs(cell: str, evidence: str) -> list[Dependency]:
     return deps
 
 
-def scan_notebook(path: Path, root: Path, scan: ImportScan) -> None:
+def scan_notebook(path: Path, root: Path, scan: ImportScan, rel: str = "") -> None:
     """Imports and ``!pip install`` lines of one notebook; shell and magic lines are blanked, not parsed."""
-    rel = relative(path, root)
+    rel = rel or relative(path, root)
     notebook = _notebook(read_text(path, MAX_NOTEBOOK_BYTES))
     if notebook is None:
         return
@@ -313,9 +333,9 @@ def scan_notebook(path: Path, root: Path, scan: ImportScan) -> None:
         scan.python2_files.append(rel)
 
 
-def scan_python_file(path: Path, root: Path, scan: ImportScan) -> None:
+def scan_python_file(path: Path, root: Path, scan: ImportScan, rel: str = "") -> None:
     """Imports of one ``.py`` file, with the regex fallback for files Python 3 cannot parse."""
-    rel = relative(path, root)
+    rel = rel or relative(path, root)
     text = read_text(path)
     found, fallback = parse_source(text)
     if fallback:
@@ -326,15 +346,17 @@ def scan_python_file(path: Path, root: Path, scan: ImportScan) -> None:
         scan.add(module, rel, f"{rel}:{line}", context)
 
 
-def scan_imports(scan_root: Path, repo_root: Path | None = None) -> ImportScan:
+def scan_imports(scan_root: Path, repo_root: Path | None = None, tree: Tree | None = None) -> ImportScan:
     """Every import under ``scan_root`` (``.py``, ``.pyw``, ``.ipynb``), paths relative to repo_root."""
     root = repo_root or scan_root
+    tree = tree or Tree.scan(root)
     scan = ImportScan()
-    for path in walk_files(scan_root):
-        if path.suffix in PYTHON_SUFFIXES:
+    for file in tree.under(tree.folder(scan_root)):
+        suffix = file[file.rfind(".") :] if "." in file.rpartition("/")[2] else ""
+        if suffix in PYTHON_SUFFIXES:
             scan.n_python_files += 1
-            scan_python_file(path, root, scan)
-        elif path.suffix == ".ipynb":
+            scan_python_file(root / file, root, scan, rel=file)
+        elif suffix == ".ipynb":
             scan.n_notebooks += 1
-            scan_notebook(path, root, scan)
+            scan_notebook(root / file, root, scan, rel=file)
     return scan

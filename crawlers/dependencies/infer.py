@@ -19,9 +19,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawlers.dependencies.aliases import canonical, provides_module, resolve_import
+from crawlers.dependencies.aliases import canonical, provides, resolve_import
 from crawlers.dependencies.declared import DeclaredResult, read_declared
-from crawlers.dependencies.files import inside
+from crawlers.dependencies.files import Tree, inside
 from crawlers.dependencies.frameworks import Attribution, Evidence, attribute, framework_of, frameworks_of
 from crawlers.dependencies.imports import CONTEXTS, ImportScan, ImportSite, scan_imports
 from crawlers.dependencies.layout import Layout, detect_layout
@@ -155,10 +155,21 @@ def _states_python2(versions: list[str]) -> bool:
     return False
 
 
-def _resolve_module(module: str, evidence: str, declared: list[Dependency]) -> Dependency | None:
-    """An import's row: the declared distribution that provides it, else the alias table's answer."""
+def _providers_index(declared: list[Dependency]) -> dict[str, Dependency]:
+    """Import name (some dotted) → the declared row providing it; non-optional declarations first."""
+    index: dict[str, Dependency] = {}
     for dep in sorted(declared, key=lambda d: d.optional):
-        if provides_module(dep.package, module):
+        for name in provides(dep.package):
+            index.setdefault(name, dep)
+    return index
+
+
+def _resolve_module(module: str, evidence: str, declared: dict[str, Dependency]) -> Dependency | None:
+    """An import's row: the declared distribution that provides it, else the alias table's answer."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        dep = declared.get(".".join(parts[:end]))
+        if dep is not None:
             return Dependency(
                 dep.package, "imports", "", evidence, module, resolution="declared", resolved_by=dep.evidence
             )
@@ -223,17 +234,19 @@ def infer_repository(repo_url: str, checkout: Path, repo_subpath: str = "") -> R
         scan_root, found = _scan_root(checkout, repo_subpath)
         if not found:
             report.status = "subpath_missing"
-        layout = detect_layout(scan_root, checkout, _repo_name(repo_url))
-        declared = read_declared(scan_root, checkout, [checkout / v.folder for v in layout.vendored])
-        scan = scan_imports(scan_root, checkout)
-        sites = _third_party(scan, local_names(checkout, scan_root))
+        tree = Tree.scan(checkout)  # one walk, shared by every step below
+        layout = detect_layout(scan_root, checkout, _repo_name(repo_url), tree)
+        declared = read_declared(scan_root, checkout, [checkout / v.folder for v in layout.vendored], tree)
+        scan = scan_imports(scan_root, checkout, tree)
+        sites = _third_party(scan, local_names(checkout, scan_root, tree))
         declared_rows = list(declared.dependencies) + scan.notebook_installs
         rows = list(declared_rows)
         packages: dict[str, str] = {}
+        providing = _providers_index(declared_rows)
         for site in sites:
             if site.module in packages:
                 continue
-            dep = _resolve_module(site.module, site.evidence, declared_rows)
+            dep = _resolve_module(site.module, site.evidence, providing)
             packages[site.module] = dep.package if dep else ""
             if dep:
                 rows.append(dep)
@@ -241,7 +254,7 @@ def infer_repository(repo_url: str, checkout: Path, repo_subpath: str = "") -> R
         report.signals = _signals(report, declared, scan, layout)
         report.frameworks = frameworks_of(report.used_packages)
         report.attribution = attribute(report.frameworks, _evidence(sites, packages, declared_rows, layout))
-        report.published = published_method(scan_root, scan)
+        report.published = published_method(scan_root, scan, tree)
     except Exception as exc:  # one strange repository must not abort a census
         report.status, report.error = "error", f"{type(exc).__name__}: {exc}"[:300]
         report.frameworks = frameworks_of([])

@@ -11,8 +11,11 @@ A folder below the scanned root is a **vendored copy** when
    each child being one copy; or
 2. it holds its own packaging file (``setup.py``, ``setup.cfg``, ``pyproject.toml``) naming a
    distribution that PyPI knows (the wheel facts of :mod:`.aliases`) other than this repository; or
-3. it holds a licence file (``LICENSE*``, ``COPYING*``) and is a package or holds one; or
-4. it is a package named exactly like a known distribution that provides that import (``foolbox/``),
+3. it holds a licence file (``LICENSE*``, ``COPYING*``) and is a package or holds one, and holds less
+   than half of the scanned Python files (a folder with most of the code is the authors' own work,
+   often a modified fork they build on); or
+4. it is a package named exactly like a known distribution that provides that import, or like one of
+   the research libraries of :data:`VENDORED_LIBRARIES` (``foolbox/``, ``cleverhans/``),
    not this repository's own name, and carries a version (``__version__`` in its ``__init__.py`` or a
    ``VERSION``/``version.py`` file): a released library's layout. A bare name match is not enough:
    ``agents/``, ``ops/``, ``datasets/`` are also everyday names of the authors' own packages.
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawlers.dependencies.aliases import JUNK_TOP_LEVEL, providers, wheel_facts
-from crawlers.dependencies.files import read_text, relative, walk_files
+from crawlers.dependencies.files import Tree, read_text
 from crawlers.dependencies.mapping import normalise
 
 #: Folders whose children are copies of other projects.
@@ -43,6 +46,29 @@ VENDORED_DIRS = frozenset(
     {"third_party", "third-party", "thirdparty", "external", "externals", "vendor", "vendored", "extern"}
 )
 PACKAGING_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
+#: Research libraries that papers copy into their repositories, beyond the ranked distributions of the
+#: wheel facts (a released library's layout: its package folder with a version).
+VENDORED_LIBRARIES = frozenset(
+    {
+        "foolbox",
+        "cleverhans",
+        "baselines",
+        "stable_baselines",
+        "gym_minigrid",
+        "maskrcnn_benchmark",
+        "detectron2",
+        "mmcv",
+        "mmdet",
+        "fairseq",
+        "apex",
+        "spinup",
+        "rllab",
+        "allennlp",
+        "pytorch_pretrained_bert",
+        "advertorch",
+        "torchdiffeq",
+    }
+)
 _VERSION_FILES = frozenset({"VERSION", "version.py", "_version.py", "__version__.py"})
 _LICENCE = re.compile(r"^(licen[cs]e|copying)(\.(txt|md|rst))?$", re.IGNORECASE)
 _TEST_DIRS = frozenset({"test", "tests", "testing", "unittest", "unittests"})
@@ -74,8 +100,19 @@ class Layout:
     vendored: list[VendoredCopy] = field(default_factory=list)
 
     def copy_of(self, file: str) -> VendoredCopy | None:
-        """The vendored copy ``file`` (relative to the checkout) belongs to, if any."""
-        return next((v for v in self.vendored if file.startswith(v.folder + "/")), None)
+        """The vendored copy ``file`` (relative to the checkout) belongs to, if any.
+
+        A file directly in a ``third_party/``-style folder is a copy named after its own stem.
+        """
+        found = next((v for v in self.vendored if file.startswith(v.folder + "/")), None)
+        if found:
+            return found
+        parts = file.split("/")
+        for index, part in enumerate(parts[:-1]):
+            if part.lower() in VENDORED_DIRS:
+                name = posixpath.splitext(parts[index + 1])[0]
+                return VendoredCopy("/".join(parts[: index + 2]), normalise(name), f"inside {part}/")
+        return None
 
     def category(self, file: str) -> str:
         """One of :data:`CATEGORIES` for a file relative to the checkout."""
@@ -145,15 +182,16 @@ def _known_import(name: str) -> str | None:
     return ranked[0] if ranked else None
 
 
-def detect_layout(scan_root: Path, repo_root: Path, repo_name: str = "") -> Layout:
+def detect_layout(scan_root: Path, repo_root: Path, repo_name: str = "", tree: Tree | None = None) -> Layout:
     """Find the vendored copies under ``scan_root`` (see the module docstring for the rules)."""
+    tree = tree or Tree.scan(repo_root)
     own = {normalise(repo_name)} if repo_name else set()
     own.add(normalise(repo_root.name))
+    scan = tree.folder(scan_root)
     folders: dict[str, set[str]] = {}
-    for path in walk_files(scan_root):
-        folder = relative(path.parent, repo_root) if path.parent != repo_root else ""
-        folders.setdefault(folder, set()).add(path.name)
-    scan = relative(scan_root, repo_root) if scan_root != repo_root else ""
+    for file in tree.under(scan):
+        folder, _, name = file.rpartition("/")
+        folders.setdefault(folder, set()).add(name)
     root_name = packaging_name(scan_root)
     if root_name:
         own.add(normalise(root_name))
@@ -164,6 +202,13 @@ def detect_layout(scan_root: Path, repo_root: Path, repo_name: str = "") -> Layo
         copy = _vendored(folder, folders, repo_root, own)
         if copy:
             layout.vendored.append(copy)
+    # A licence alone is weak evidence: a folder holding most of the code is the authors' own work
+    # (often a modified fork they build on), not a copy beside it.
+    python = [f for f in tree.under(scan) if f.endswith(".py")]
+    for copy in [c for c in layout.vendored if c.reason == "its own licence file"]:
+        inside_copy = sum(1 for f in python if f.startswith(copy.folder + "/"))
+        if 2 * inside_copy >= len(python):
+            layout.vendored.remove(copy)
     return layout
 
 
@@ -178,8 +223,10 @@ def _vendored(
 ) -> VendoredCopy | None:
     parts = folder.split("/")
     name = parts[-1]
+    if name.lower() in VENDORED_DIRS:
+        return None  # its children are the copies (rule 1, and Layout.copy_of for its own files)
     if len(parts) >= 2 and parts[-2].lower() in VENDORED_DIRS:
-        dist = packaging_name(repo_root / folder) or _known_import(name) or name
+        dist = packaging_name(repo_root / folder) or name
         return VendoredCopy(folder, normalise(dist), f"inside {parts[-2]}/")
     files = folders.get(folder, set())
     if files & set(PACKAGING_FILES):
@@ -187,13 +234,18 @@ def _vendored(
         if declared and normalise(declared) not in own and normalise(declared) in wheel_facts().modules:
             return VendoredCopy(folder, normalise(declared), f"its own packaging file names {declared}")
     if any(_LICENCE.match(f) for f in files) and _holds_package(folder, folders):
-        dist = packaging_name(repo_root / folder) or _known_import(name) or name
+        dist = packaging_name(repo_root / folder) or name
         if normalise(dist) not in own:
             return VendoredCopy(folder, normalise(dist), "its own licence file")
-    if "__init__.py" in files and normalise(name) not in own and _known_import(name) == normalise(name):
+    if "__init__.py" in files and normalise(name) not in own and _released_library(name):
         init = read_text(repo_root / folder / "__init__.py")
         if files & _VERSION_FILES or "__version__" in init:
             return VendoredCopy(
                 folder, normalise(name), f"the layout of {name} (its package, with a version)"
             )
     return None
+
+
+def _released_library(name: str) -> bool:
+    """A package name that a known distribution is named after (``foolbox/`` is foolbox's package)."""
+    return name in VENDORED_LIBRARIES or _known_import(name) == normalise(name)

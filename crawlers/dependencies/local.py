@@ -28,7 +28,7 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawlers.dependencies.files import read_text, relative, walk_files
+from crawlers.dependencies.files import Tree, read_text
 
 LOCAL_SUFFIXES = (".py", ".pyw", ".pyx", ".pyi")
 
@@ -105,20 +105,22 @@ def submodule_names(repo_root: Path) -> set[str]:
     return names
 
 
-def local_names(repo_root: Path, scan_root: Path | None = None) -> LocalNames:
+def local_names(repo_root: Path, scan_root: Path | None = None, tree: Tree | None = None) -> LocalNames:
     """Collect the names of every folder of the checkout and the names that are local everywhere."""
+    tree = tree or Tree.scan(repo_root)
     local = LocalNames()
-    for path in walk_files(repo_root):
-        if path.suffix not in LOCAL_SUFFIXES:
+    for file in tree.files:
+        folder, _, name = file.rpartition("/")
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or f".{suffix}" not in LOCAL_SUFFIXES:
             continue
-        folder = relative(path.parent, repo_root) if path.parent != repo_root else ""
-        local.by_folder.setdefault(folder, set()).add(path.stem)
-        if path.name == "__init__.py":
+        local.by_folder.setdefault(folder, set()).add(stem)
+        if name == "__init__.py":
             local.packages.add(folder)
         if folder:
-            parent = posixpath.dirname(folder)
-            local.by_folder.setdefault(parent, set()).add(posixpath.basename(folder))
-    scan = relative(scan_root, repo_root) if scan_root and scan_root != repo_root else ""
+            parent, _, base = folder.rpartition("/")
+            local.by_folder.setdefault(parent, set()).add(base)
+    scan = tree.folder(scan_root) if scan_root else ""
     local.everywhere = submodule_names(repo_root) | local.by_folder.get("", set())
     local.everywhere |= local.by_folder.get(scan, set())
     for package in local.packages:

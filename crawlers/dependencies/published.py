@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawlers.dependencies.files import read_text, walk_files
+from crawlers.dependencies.files import Tree, read_text
 from crawlers.dependencies.imports import ImportScan
 from crawlers.dependencies.mapping import is_stdlib, pipreqs_table
 
@@ -56,17 +56,20 @@ def _requirements_lines(path: Path) -> tuple[str, ...]:
     return tuple(line for line in lines if line and not line.startswith("#"))
 
 
-def pipreqs_local_names(scan_root: Path) -> set[str]:
+def pipreqs_local_names(scan_root: Path, tree: Tree | None = None) -> set[str]:
     """pipreqs' local filter: every ``.py`` stem and every folder name under the scanned folder."""
+    tree = tree or Tree.scan(scan_root)
+    scan = tree.folder(scan_root)
     names: set[str] = set()
-    for path in walk_files(scan_root):
-        if path.suffix == ".py":
-            names.add(path.stem)
-        names.update(part for part in path.relative_to(scan_root).parts[:-1])
+    for file in tree.under(scan):
+        parts = file[len(scan) + 1 if scan else 0 :].split("/")
+        if parts[-1].endswith(".py"):
+            names.add(parts[-1][:-3])
+        names.update(parts[:-1])
     return names
 
 
-def published_method(scan_root: Path, scan: ImportScan) -> PublishedMethod:
+def published_method(scan_root: Path, scan: ImportScan, tree: Tree | None = None) -> PublishedMethod:
     """Run the published method on one analysed folder, from the scan already made of it."""
     requirements = scan_root / "requirements.txt"
     if requirements.is_file() and not requirements.is_symlink():
@@ -76,7 +79,7 @@ def published_method(scan_root: Path, scan: ImportScan) -> PublishedMethod:
         return PublishedMethod(
             "unparsed", reason=f"pipreqs aborts on {broken[0]}, which Python 3 cannot parse"
         )
-    local = pipreqs_local_names(scan_root)
+    local = pipreqs_local_names(scan_root, tree)
     table = pipreqs_table()
     tools: dict[str, None] = {}
     for site in scan.sites:

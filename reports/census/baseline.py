@@ -112,19 +112,48 @@ def _int(value: object) -> int:
         return 0
 
 
+_KINDS = {
+    "optional": "in optional try/except blocks",
+    "tests": "in tests",
+    "examples": "in examples",
+    "conversion": "in conversion scripts",
+    "vendored": "in vendored copies",
+}
+
+
+def _files(n: int, adjective: str = "") -> str:
+    """``1 own file imports`` / ``3 files import``."""
+    noun = f"{adjective} file" if adjective else "file"
+    return f"{n} {noun} imports" if n == 1 else f"{n} {noun}s import"
+
+
 def our_evidence(row: pd.Series, framework: str) -> str:
     """``14 own files import it at module level, 2 only in functions; declared in requirements.txt:3``."""
     parts = []
     own, functions = _int(row.get(f"{framework}_own_files")), _int(row.get(f"{framework}_function_files"))
+    elsewhere = dict(
+        part.split(":", 1) for part in str(row.get(f"{framework}_elsewhere", "")).split(";") if ":" in part
+    )
     if own or functions:
-        parts.append(f"{own} own files import it at module level, {functions} only in functions")
+        text = f"{_files(own, 'own')} it at module level, {functions} only in functions"
+        notebooks = _int(elsewhere.pop("notebooks", 0))
+        parts.append(text + (f" ({notebooks} of them notebooks)" if notebooks else ""))
     declared = str(row.get(f"{framework}_declared", "")).strip()
     if declared:
         parts.append("declared in " + ", ".join(declared.split(";")[:3]))
-    elsewhere = str(row.get(f"{framework}_elsewhere", "")).strip()
-    if elsewhere:
-        parts.append("also " + elsewhere.replace(":", " files: ").replace(";", ", "))
+    for kind, count in elsewhere.items():
+        if kind in _KINDS:
+            parts.append(f"{_files(_int(count))} it {_KINDS[kind]}")
     return "; ".join(parts) or "no import or declaration"
+
+
+def _only_notebooks(row: pd.Series, framework: str) -> bool:
+    own = _int(row.get(f"{framework}_own_files")) + _int(row.get(f"{framework}_function_files"))
+    elsewhere = str(row.get(f"{framework}_elsewhere", ""))
+    notebooks = next(
+        (_int(p.split(":", 1)[1]) for p in elsewhere.split(";") if p.startswith("notebooks:")), 0
+    )
+    return own > 0 and notebooks >= own
 
 
 def _reason(row: pd.Series, framework: str, theirs: bool) -> str:
@@ -147,8 +176,8 @@ def _reason(row: pd.Series, framework: str, theirs: bool) -> str:
     own = _int(row.get(f"{framework}_own_files")) + _int(row.get(f"{framework}_function_files"))
     if method == "requirements.txt":
         return f"the published list came from a requirements.txt without {name}; here ({role}): {here}"
-    if "notebooks" in str(row.get(f"{framework}_elsewhere", "")) and not own:
-        return f"pipreqs reads no notebooks; here ({role}): {here}"
+    if _only_notebooks(row, framework):
+        return f"only notebooks import it, and pipreqs reads no notebooks; here ({role}): {here}"
     if not own and str(row.get(f"{framework}_declared", "")).strip():
         return f"pipreqs reads imports only, and no .py file imports it; here ({role}): {here}"
     why = "its local filter drops any name of a file or folder in the tree"
