@@ -7,7 +7,9 @@ from tests.crawlers.repo_factory import notebook
 #: Declares build variants and imports the plain names: one family each, nothing undeclared.
 ALIASES: dict[str, str | bytes] = {
     "requirements.txt": "tensorflow-gpu==1.14\nopencv-python-headless\nPillow-SIMD\n",
-    "train.py": "import tensorflow as tf\nimport cv2\nfrom PIL import Image\nimport wandb\nimport mysterylib\n",
+    "train.py": (
+        "import tensorflow as tf\nimport cv2\nfrom PIL import Image\nimport wandb\nimport mysterylib\n"
+    ),
 }
 
 #: Local names only from plausible roots: a nested utils/datasets.py and scripts/evaluate.py hide nothing.

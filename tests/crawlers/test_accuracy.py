@@ -161,7 +161,8 @@ def test_vendored_conversion_optional_and_function_imports_get_their_roles(tmp_p
     assert row["tensorflow_elsewhere"] == "vendored:1" and row["tensorflow_declared"] == ""  # copy's file
     assert row["jax_elsewhere"] == "optional:1" and row["theano_declared"] == "requirements.txt:2"
     assert str(row["primary_reason"]).startswith(
-        "pytorch: 3 own files import it (3 at module level, 0 only in functions); declared in requirements.txt:1"
+        "pytorch: 3 own files import it (3 at module level, 0 only in functions); "
+        "declared in requirements.txt:1"
     )
     assert all(report.frameworks.values())  # "uses" keeps its meaning: any import or declaration
 
