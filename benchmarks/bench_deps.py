@@ -294,9 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     agreement_lines = agreement(reports) if args.checkouts else []
     print("\n".join(agreement_lines))
     if args.append_docs:
-        argv_text = " ".join(
-            ["python", "benchmarks/bench_deps.py", *(argv if argv is not None else sys.argv[1:])]
-        )
+        given = list(argv if argv is not None else sys.argv[1:])
+        if args.checkouts:  # no path of this machine goes into the project's files
+            given = ["<checkouts>" if a == str(args.checkouts) else a for a in given]
+        argv_text = " ".join(["python", "benchmarks/bench_deps.py", *given])
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         baseline_command = "`pipreqs --use-local --mode no-pin --savepath <tmp>/<repo>.txt <repo>`"
