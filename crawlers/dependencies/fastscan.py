@@ -14,8 +14,9 @@ Contexts follow the rule of :mod:`.imports` exactly; a test checks that both giv
 ``(module, line, context)`` triples on this project's own sources and on the fixtures.
 
 It does not tell whether a file is valid Python 3. :func:`scan_source` reports *suspect* files (Python 2
-statements, ``except E, e:``, merge-conflict markers); :mod:`.imports` parses only those with ``ast`` to
-decide, so a file with another kind of syntax error is not noticed as unparsable.
+statements, ``except E, e:``, ``async``/``await`` used as names, merge-conflict markers); :mod:`.imports`
+parses only those with ``ast`` to decide, so a file with another kind of syntax error (a stray
+indentation, a truncated file) is not noticed as unparsable.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ _KEYWORDS = (
 )
 _CANDIDATE = re.compile(rf"^([ \t]*)({_KEYWORDS})\b([^\n]*)$", re.MULTILINE)
 _CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
+#: ``async``/``await`` used as names (``.cuda(async=True)``): valid until Python 3.6, an error since 3.7.
+_ASYNC_NAME = re.compile(r"\b(?:async|await)\s*[=,)]|\.(?:async|await)\b")
 _PY2_HEADER = re.compile(r"^except\s+[\w.]+\s*,\s*\w+\s*:|^raise\s+[\w.]+\s*,\s*\S")
 _PY2_STATEMENT = re.compile(r"^(?:print(?:\s+[\"'\w]|\s*>>)|exec\s+[\"'\w])")
 _OPTIONAL = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -163,6 +166,7 @@ def scan_source(text: str) -> tuple[list[tuple[str, int, str]], bool]:
     if "import" not in text and "print" not in text:
         return [], suspect
     masked = _mask(text)
+    suspect = suspect or ("async" in masked and bool(_ASYNC_NAME.search(masked)))
     entries = _entries(masked)
     _mark_tries(entries)
     found: list[tuple[str, int, str]] = []

@@ -123,6 +123,11 @@ class ImportScan:
     n_notebooks: int = 0
     fallback_files: list[str] = field(default_factory=list)
     python2_files: list[str] = field(default_factory=list)
+    #: Files that Python 3.6, what the published 2020 census ran on, parses although 3.11 does not
+    #: (``async``/``await`` as names), and files that are not UTF-8 (pipreqs 0.4 aborts on both kinds
+    #: differently: on the second, not the first).
+    parse_on_python36: list[str] = field(default_factory=list)
+    not_utf8: list[str] = field(default_factory=list)
 
     def add(self, module: str, file: str, evidence: str, context: str, *, notebook: bool = False) -> None:
         key = ".".join(module.split(".")[:3])
@@ -336,6 +341,14 @@ def scan_notebook(path: Path, root: Path, scan: ImportScan, rel: str = "") -> No
         scan.python2_files.append(rel)
 
 
+def _parses_on_python36(text: str) -> bool:
+    try:
+        ast.parse(text, feature_version=(3, 6))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
 def scan_python_file(path: Path, root: Path, scan: ImportScan, rel: str = "") -> None:
     """Imports of one ``.py`` file: the fast scanner (:mod:`.fastscan`), and ``ast`` for files it finds
     suspect (Python 2 statements, conflict markers), which decides whether Python 3 can parse them."""
@@ -350,6 +363,10 @@ def scan_python_file(path: Path, root: Path, scan: ImportScan, rel: str = "") ->
             fallback = True  # keep the fast scanner's imports: it reads Python 2 as well
     if fallback:
         scan.fallback_files.append(rel)
+        if _parses_on_python36(text):
+            scan.parse_on_python36.append(rel)
+    if "\ufffd" in text:
+        scan.not_utf8.append(rel)
     if looks_like_python2(text, found, fallback):
         scan.python2_files.append(rel)
     for module, line, context in found:

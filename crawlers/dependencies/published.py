@@ -6,8 +6,9 @@ table is not available here, so each code base is run through *its method* on th
 1. a ``requirements.txt`` in the analysed folder: its lines are the tool list;
 2. otherwise ``pipreqs``: imports of the ``.py`` files (pipreqs 0.4 read no notebooks), minus any
    name equal to a ``.py`` file or folder anywhere in the tree (pipreqs' local filter) and the
-   standard library, mapped with pipreqs' table alone; any file that does not parse as Python 3
-   aborts pipreqs, so the code base is *unparsed*; so is one with no tool at all;
+   standard library, mapped with pipreqs' table alone; a file that is not UTF-8 or that Python 3.6
+   (what the census ran on in 2020) cannot parse aborts pipreqs, so the code base is *unparsed*
+   (``.cuda(async=True)`` parsed then); so is one with no tool at all;
 3. each tool name is cut to its leading word (``^\\w+``: ``tensorflow-gpu==1.14`` → ``tensorflow``)
    and a framework is counted when that list contains its substring: ``torch``, ``tensorflow``,
    ``keras``. Unparsed repositories of the ``google-research`` and ``tensorflow`` owners were counted
@@ -74,7 +75,10 @@ def published_method(scan_root: Path, scan: ImportScan, tree: Tree | None = None
     requirements = scan_root / "requirements.txt"
     if requirements.is_file() and not requirements.is_symlink():
         return PublishedMethod("requirements.txt", _requirements_lines(requirements))
-    broken = [f for f in scan.fallback_files if f.endswith(".py")]
+    if scan.not_utf8:
+        return PublishedMethod("unparsed", reason=f"pipreqs aborts on {scan.not_utf8[0]}, which is not UTF-8")
+    old = set(scan.parse_on_python36)
+    broken = [f for f in scan.fallback_files if f.endswith(".py") and f not in old]
     if broken:
         return PublishedMethod(
             "unparsed", reason=f"pipreqs aborts on {broken[0]}, which Python 3 cannot parse"

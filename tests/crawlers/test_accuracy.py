@@ -274,3 +274,14 @@ def test_one_clone_and_one_code_base_for_two_spellings(github_mirror: GitHubMirr
         1,
     )
     assert summary.frameworks["pytorch"].k == 1 and summary.with_code.k == 2
+
+
+def test_published_method_reads_files_as_python_3_6_did(tmp_path: Path) -> None:
+    report = _infer(tmp_path, {"train.py": "import torch\nx = y.cuda(async=True)\n"})
+    assert report.signals["unparsed_files"] == "train.py"  # not Python 3.7+ ...
+    assert (report.published.method, report.published.tools) == ("pipreqs", ("torch",))  # ... but 3.6
+    latin = _infer(tmp_path / "latin", {"a.py": b"# r\xe9sultats\nimport numpy\n"})
+    assert (latin.published.method, latin.published.reason) == (
+        "unparsed",
+        "pipreqs aborts on a.py, which is not UTF-8",
+    )
