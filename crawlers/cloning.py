@@ -35,6 +35,7 @@ from core.checkout import (
     shallow_clone,
     tree_size_bytes,
 )
+from core.identity import repo_key
 from crawlers.errors import CrawlerError, CrawlerUsageError
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -106,16 +107,21 @@ def is_accepted(row: dict[str, str]) -> bool:
 
 
 def select_targets(rows: Iterable[dict[str, str]], *, accepted_only: bool = True) -> list[CloneTarget]:
-    """Distinct non-empty ``repo_url`` values, in first-seen order (first non-empty ``repo_ref`` wins)."""
-    refs: dict[str, str] = {}
+    """Distinct repositories, in first-seen order (first non-empty ``repo_ref`` wins).
+
+    Distinct by :func:`core.identity.repo_key`: ``github.com/Owner/Repo`` and ``github.com/owner/repo``
+    are one clone, under the first written form.
+    """
+    refs: dict[str, tuple[str, str]] = {}
     for row in rows:
         url = (row.get("repo_url") or "").strip()
         if not url or (accepted_only and not is_accepted(row)):
             continue
         ref = (row.get("repo_ref") or "").strip()
-        if url not in refs or (ref and not refs[url]):
-            refs[url] = ref
-    return [CloneTarget(url, ref) for url, ref in refs.items()]
+        key = repo_key(url)
+        if key not in refs or (ref and not refs[key][1]):
+            refs[key] = (refs[key][0] if key in refs else url, ref)
+    return [CloneTarget(url, ref) for url, ref in refs.values()]
 
 
 def cache_path(cache_root: Path, repo_url: str) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from audit.progress import info, progress
 from audit.workspace import cache_dir
+from core.identity import repo_key
 from crawlers import cloning
 from crawlers.dependencies import tables
 from crawlers.dependencies.infer import Job, infer_many
@@ -23,12 +24,13 @@ def jobs_for(directory: Path, *, accepted_only: bool = True) -> list[Job]:
     if not (directory / "repos.csv").is_file():
         raise CrawlerUsageError(f"{directory} has no repos.csv; run `audit clone {directory}` first")
     ok = {url: r for url, r in repos.items() if r.status == "ok"}
+    by_key = {repo_key(url): url for url in sorted(ok, reverse=True)}  # Owner/Repo = owner/repo
     pairs: dict[tuple[str, str], None] = {}
     papers = directory / "papers.csv"
     if papers.is_file():
         for row in cloning.read_papers(papers):
-            url = (row.get("repo_url") or "").strip()
-            if url in ok and (not accepted_only or cloning.is_accepted(row)):
+            url = by_key.get(repo_key(row.get("repo_url") or ""), "")
+            if url and (not accepted_only or cloning.is_accepted(row)):
                 pairs[(url, (row.get("repo_subpath") or "").strip().strip("/"))] = None
     else:
         pairs = {(url, ""): None for url in sorted(ok)}

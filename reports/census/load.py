@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.identity import repo_key
+
 #: Which command produces each required file, for the error message when one is missing.
 PRODUCER = {
     "papers.csv": "audit crawl VENUE --out {dir}",
@@ -89,3 +91,16 @@ def load_tables(directory: Path) -> CensusTables:
     return CensusTables(
         papers=papers, repos=repos, dependencies=dependencies, frameworks=frameworks, signals=signals
     )
+
+
+def same_repository(urls: pd.Series, cloned: pd.Series) -> pd.Series:
+    """Each URL in one written form per repository: ``Owner/Repo`` and ``owner/repo`` are one.
+
+    The form repos.csv recorded wins (that is the folder `audit deps` analysed), else the first form
+    seen; see :func:`core.identity.repo_key`.
+    """
+    form: dict[str, str] = {}
+    for url in [*cloned, *urls]:
+        if url:
+            form.setdefault(repo_key(url), url)
+    return urls.map(lambda url: form.get(repo_key(url), url) if url else url)

@@ -311,6 +311,8 @@ def assert_census_numbers(doc: dict) -> None:
         "python_version": (1, 7),
         "container_or_env": (0, 7),
         "undeclared_imports": (2, 3),
+        "python2": (1, 7),  # the Python 2 / latin-1 / notebook repository
+        "notebook_only": (0, 7),
     }
     baseline = {row["key"]: (row["published"], row["this_census"]) for row in doc["baseline"]}
     assert baseline == {
@@ -449,6 +451,8 @@ def test_census_of_a_v2_venue_in_process(
         "python_version": (1, 2),
         "container_or_env": (1, 2),
         "undeclared_imports": (1, 2),
+        "python2": (0, 2),
+        "notebook_only": (0, 2),
     }
     assert doc["baseline"] == []
 

@@ -202,6 +202,9 @@ def test_clone_pipeline_writes_repos_csv_and_resumes(github_mirror: GitHubMirror
         "evidence",
         "name",
         "optional",
+        "resolution",
+        "resolved_by",
+        "canonical",
     ]
     messy_pairs = {(d["package"], d["source"]) for d in dependencies if d["repo_url"] == messy}
     assert messy_pairs == repos.MESSY_EXPECTED

@@ -66,6 +66,9 @@ def test_census_json_headline_numbers(rendered: Path) -> None:
         "baseline",
         "crawl",
         "sources",
+        "primary_frameworks",
+        "resolutions",
+        "baseline_disagreements",
     }
     assert doc["crawl"] is None  # no crawl.json in this folder
     assert doc["hosts"] == {"github.com": 8, "drive.google.com": 1}
