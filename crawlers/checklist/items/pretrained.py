@@ -1,0 +1,182 @@
+"""Item 4, pre-trained models.
+
+- **yes**: a ``hubconf.py`` (PyTorch Hub); weight files in the checkout (``.pt``, ``.pth``, ``.ckpt``,
+  ``.h5``, ``.onnx``, ``.safetensors``, TensorFlow checkpoint shards..., and ``.pkl``/``.npz``/``.zip``
+  only when their path says *model*, *weights*, *checkpoint* or *pretrained*); a documentation link to
+  a place that hosts files (GitHub release, Google Drive, Dropbox, OneDrive/SharePoint, Hugging Face,
+  Zenodo, figshare, OSF, S3, Google Cloud Storage, Baidu Pan...) or to a weight file, next to words such
+  as *pre-trained*, *checkpoint*, *weights*, *trained models*, *model zoo* (in the same paragraph, list
+  item or table row, in its section title, or a table whose header names models); a download
+  command or script (``download*``, ``*checkpoint*``, ``*pretrained*`` files) that names such a link;
+- **unclear**: such words with a link to somewhere else, or with no link ("available on request");
+- **no**: nothing, or weights announced as not available ("coming soon", "not yet available").
+
+Links are only read, never followed: a release page counts as the release it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from crawlers.checklist.codebase import CodeBase
+from crawlers.checklist.document import Block, Document
+from crawlers.checklist.items.common import block_evidence, command_evidence, readme_commands
+from crawlers.checklist.records import NO, UNCLEAR, YES, Evidence, ItemVerdict, snippet
+from crawlers.dependencies.files import read_text
+
+ITEM = "pretrained"
+WEIGHT_WORDS = re.compile(
+    r"pre-?trained|pretrain|checkpoints?|\bckpts?\b|\bweights?\b|trained (models?|agents?|networks?|policies)|"
+    r"model[ -]?zoo|model files?|saved models?|download (the |our )?models?|models? download|released models?",
+    re.I,
+)
+MODEL_WORD = re.compile(r"\bmodels?\b", re.I)
+DATA_WORDS = re.compile(r"\b(data|dataset|datasets|features|embeddings?|glove|word2vec|corpus|images)\b", re.I)
+NOT_AVAILABLE = re.compile(r"coming soon|not (yet )?(be )?(available|released)|will be (released|available|uploaded)|\bTBA\b|\bTBD\b|\bsoon\b", re.I)
+HOSTS = (
+    "drive.google.com",
+    "docs.google.com",
+    "dropbox.com",
+    "dl.dropboxusercontent.com",
+    "huggingface.co",
+    "zenodo.org",
+    "figshare.com",
+    "osf.io",
+    "amazonaws.com",
+    "storage.googleapis.com",
+    "blob.core.windows.net",
+    "onedrive.live.com",
+    "1drv.ms",
+    "sharepoint.com",
+    "box.com",
+    "pan.baidu.com",
+    "mega.nz",
+    "cloud.tsinghua.edu.cn",
+    "bitbucket.org",
+)
+WEIGHT_SUFFIXES = (
+    ".pt", ".pth", ".ckpt", ".h5", ".hdf5", ".onnx", ".safetensors", ".caffemodel", ".t7", ".tflite",
+    ".params", ".weights", ".pb", ".keras", ".mlmodel", ".pdparams", ".npz", ".pkl", ".bin", ".tar", ".tar.gz", ".zip",
+)
+STRONG_SUFFIXES = (".pt", ".pth", ".ckpt", ".h5", ".hdf5", ".onnx", ".safetensors", ".caffemodel", ".t7", ".tflite", ".params", ".weights", ".pdparams", ".keras")
+TF_CHECKPOINT = re.compile(r"\.(index|data-\d{5}-of-\d{5}|meta)$")
+WEIGHT_PATH = re.compile(r"model|weight|checkpoint|ckpt|pretrain|trained|snapshot", re.I)
+DATA_PATH = re.compile(r"(^|/)(data|datasets?|vocab\w*|embeddings?|glove)(/|$)|vocab|embedding|glove", re.I)
+DOWNLOADER = re.compile(r"download|checkpoint|pretrained|pre_trained|weights|model_zoo", re.I)
+
+
+def is_host(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    host = parts.netloc.lower().split("@")[-1].split(":")[0]
+    if host.endswith("github.com") and "/releases" in parts.path:
+        return True
+    return any(host == h or host.endswith("." + h) for h in HOSTS)
+
+
+def is_weight_url(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return path.endswith(STRONG_SUFFIXES) or bool(TF_CHECKPOINT.search(path))
+
+
+def _weight_file(path: str) -> bool:
+    lower = path.lower()
+    if lower.endswith(STRONG_SUFFIXES) or TF_CHECKPOINT.search(lower):
+        return not (DATA_PATH.search(lower) and not WEIGHT_PATH.search(PurePosixPath(lower).name))
+    return lower.endswith(WEIGHT_SUFFIXES) and bool(WEIGHT_PATH.search(lower)) and not DATA_PATH.search(lower)
+
+
+def _context(block: Block, document: Document) -> str:
+    """What a link is read next to: its block, its section titles and, in a table, the header row."""
+    parts = [block.text, *block.section]
+    if block.kind == "table" and block.rows:
+        parts.append(" ".join(block.rows[0]))
+    return " ".join(parts)
+
+
+def _links(base: CodeBase) -> tuple[ItemVerdict | None, ItemVerdict | None]:
+    """(yes verdict from a hosted weights link, unclear verdict from weights words without one)."""
+    vague: ItemVerdict | None = None
+    for document in base.docs:
+        for block in document.blocks:
+            if block.kind == "heading":
+                continue
+            context = _context(block, document)
+            strict = WEIGHT_WORDS.search(context)
+            local = WEIGHT_WORDS.search(block.text) or (block.kind == "table" and MODEL_WORD.search(" ".join(block.rows[0]) if block.rows else ""))
+            loose = MODEL_WORD.search(block.text) and not DATA_WORDS.search(block.text)
+            if strict and NOT_AVAILABLE.search(block.text) and not block.links:
+                return ItemVerdict(ITEM, NO, block_evidence(document, block), "pre-trained models announced as not available"), None
+            for link in block.links:
+                hosted = is_host(link.url) or is_weight_url(link.url)
+                if hosted and (strict or loose or WEIGHT_WORDS.search(link.text)):
+                    if not local and not loose and DATA_WORDS.search(block.text) and not WEIGHT_WORDS.search(link.text):
+                        continue  # a data download under a "checkpoints" heading
+                    return ItemVerdict(ITEM, YES, block_evidence(document, block, link=link.url), "link to hosted weights"), None
+            if local and vague is None and not DATA_WORDS.search(block.text):
+                link = block.links[0].url if block.links else ""
+                why = "weights mentioned with a link that is not a file host" if link else "weights mentioned without a link"
+                vague = ItemVerdict(ITEM, UNCLEAR, block_evidence(document, block, link=link), why)
+    return None, vague
+
+
+def _downloads(base: CodeBase) -> ItemVerdict | None:
+    for document, command in readme_commands(base):
+        words = " ".join(command.args)
+        urls = re.findall(r"https?://\S+", command.text)
+        block_text = command.block.text if command.block else ""
+        if command.program == "other" and not urls:
+            continue
+        for url in urls:
+            if is_weight_url(url) or (is_host(url) and WEIGHT_WORDS.search(block_text + words)):
+                evidence = replace(command_evidence(document, command), link=url)
+                return ItemVerdict(ITEM, YES, evidence, "README command downloads weights")
+    for facts in base.facts:
+        name = PurePosixPath(facts.path).name
+        if facts.kind in {"python", "shell"} and DOWNLOADER.search(name):
+            for signal in facts.urls:
+                if is_weight_url(signal.what) or is_host(signal.what):
+                    return ItemVerdict(
+                        ITEM, YES, Evidence(file=facts.path, line=signal.line, link=signal.what), "download script for weights"
+                    )
+    return None
+
+
+def _text_pointers(base: CodeBase) -> ItemVerdict | None:
+    """Small text files such as ``download_checkpoint.txt`` whose body points to hosted weights."""
+    for path in base.files:
+        name = PurePosixPath(path).name
+        if not name.lower().endswith(".txt") or not DOWNLOADER.search(name):
+            continue
+        text = read_text(base.repo_root / path, limit=200_000)
+        for number, line in enumerate(text.splitlines(), start=1):
+            for url in re.findall(r"https?://\S+", line):
+                if is_host(url) or is_weight_url(url):
+                    return ItemVerdict(ITEM, YES, Evidence(file=path, line=number, snippet=snippet(line), link=url), "file pointing to hosted weights")
+    return None
+
+
+def judge(base: CodeBase) -> ItemVerdict:
+    hub = [f for f in base.files if PurePosixPath(f).name == "hubconf.py"]
+    if hub:
+        facts = base.facts_of(hub[0])
+        line = facts.entry_line if facts and facts.entry_line > 1 else 1
+        return ItemVerdict(ITEM, YES, Evidence(file=hub[0], line=line, snippet="PyTorch Hub entry points"), "hubconf.py (PyTorch Hub)")
+    weights = [f for f in base.files if _weight_file(f) and not (base.repo_root / f).is_symlink()]
+    if weights:
+        note = f"{len(weights)} weight file(s) in the checkout"
+        return ItemVerdict(ITEM, YES, Evidence(file=weights[0], snippet=snippet(", ".join(weights[:3]))), note)
+    linked, vague = _links(base)
+    if linked is not None and linked.verdict == YES:
+        return linked
+    found = _downloads(base) or _text_pointers(base)
+    if found is not None:
+        return found
+    if linked is not None:
+        return linked
+    return vague or ItemVerdict(ITEM, NO, note="no weights, weight links or download scripts")
