@@ -21,9 +21,17 @@ from crawlers.checklist.commands import classify, _logical_lines, _words
 from crawlers.dependencies.files import read_text, relative
 
 #: Method names whose call trains a model.
-TRAIN_METHODS = frozenset(
-    {"backward", "minimize", "apply_gradients", "compute_gradients", "fit", "fit_generator", "train_on_batch", "zero_grad"}
-)
+TRAIN_METHODS = {
+    "backward": "gradient",
+    "minimize": "optimizer",
+    "apply_gradients": "optimizer",
+    "compute_gradients": "gradient",
+    "fit": "fit",
+    "fit_generator": "fit",
+    "train_on_batch": "fit",
+    "zero_grad": "optimizer",
+}
+LOAD_CALLS = re.compile(r"(^|\.)(load_state_dict|load_weights|load_model|restore|load_checkpoint|from_pretrained)$|^torch\.load$")
 #: Callables whose construction or call trains (framework trainers, optimisers, gradient transforms).
 TRAIN_CALLS = re.compile(
     r"(^|\.)(Trainer|GradientTape|value_and_grad|grad|model_train|train_step|train_epoch|"
@@ -46,10 +54,20 @@ _ENTRY_CALLS = re.compile(r"(ArgumentParser|app\.run|tf\.app\.run|fire\.Fire|hyd
 
 @dataclass(frozen=True)
 class Signal:
-    """A line of a file and what was seen there (``loss.backward()``, ``--epochs option``)."""
+    """A line of a file and what was seen there (``loss.backward()``, ``--epochs option``).
+
+    Training signals have a ``kind``: ``optimizer`` (optimiser construction or step, ``minimize``),
+    ``fit`` (``fit``, trainers), ``call`` (a ``train(...)`` call), ``gradient`` (``backward``,
+    ``GradientTape``: also used for saliency maps and attacks, so not training alone) or ``option``.
+    """
 
     line: int
     what: str
+    kind: str = ""
+
+
+#: Training signal kinds that show training on their own (``gradient`` needs an ``option`` too).
+TRAINING_KINDS = frozenset({"optimizer", "fit", "call"})
 
 
 @dataclass
@@ -65,7 +83,15 @@ class FileFacts:
     eval_mode: list[Signal] = field(default_factory=list)
     unit_test: bool = False
     urls: list[Signal] = field(default_factory=list)
+    loads: list[Signal] = field(default_factory=list)
+    imports: set[str] = field(default_factory=set)
     parsed: bool = True
+
+    @property
+    def trains(self) -> bool:
+        """Training on its own: an optimiser, a fit/trainer, a train() call, or gradients with training options."""
+        kinds = {s.kind for s in self.train}
+        return bool(kinds & TRAINING_KINDS) or {"gradient", "option"} <= kinds
 
     @property
     def stem(self) -> str:
@@ -105,15 +131,20 @@ class _Visitor(ast.NodeVisitor):
         receiver = name.rsplit(".", 1)[0].lower() if "." in name else ""
         line = self._at(node)
         if last in TRAIN_METHODS:
-            self.facts.train.append(Signal(line, f"{name}()"))
+            self.facts.train.append(Signal(line, f"{name}()", TRAIN_METHODS[last]))
         elif last == "step" and re.search(r"opt|trainer|updater", receiver):
-            self.facts.train.append(Signal(line, f"{name}()"))
-        elif last == "train" and re.search(r"trainer|learner|solver|agent|runner|model|net|algo", receiver):
-            self.facts.train.append(Signal(line, f"{name}()"))
+            self.facts.train.append(Signal(line, f"{name}()", "optimizer"))
+        elif last == "train" and re.search(r"trainer|learner|solver|agent|runner|algo", receiver):
+            self.facts.train.append(Signal(line, f"{name}()", "call"))
+        elif last == "train" and re.search(r"model|net", receiver):
+            self.facts.train.append(Signal(line, f"{name}()", "gradient"))  # a mode switch: weak alone
         elif TRAIN_CALLS.search(name) and (last != "grad" or receiver.endswith("jax")):
-            self.facts.train.append(Signal(line, f"{name}()"))
+            kind = "gradient" if last in {"GradientTape", "value_and_grad", "grad"} else "fit" if last == "Trainer" else "optimizer"
+            self.facts.train.append(Signal(line, f"{name}()", kind))
         elif TRAIN_FUNCTION.match(last) and not receiver:
-            self.facts.train.append(Signal(line, f"{name}()"))
+            self.facts.train.append(Signal(line, f"{name}()", "call"))
+        if LOAD_CALLS.search(name):
+            self.facts.loads.append(Signal(line, f"{name}()"))
         if last in {"eval", "no_grad", "evaluate", "predict", "inference_mode"} or (
             EVAL_FUNCTION.match(last) and last not in {"eval"}
         ):
@@ -139,7 +170,7 @@ class _Visitor(ast.NodeVisitor):
             help_text = " ".join(_strings(node.args[2]) + _strings(node.args[3] if len(node.args) > 3 else None))
         label = f"--{option} option"
         if TRAIN_OPTION.search(option):
-            self.facts.train.append(Signal(line, label))
+            self.facts.train.append(Signal(line, label, "option"))
         if EVAL_LOOP_OPTION.match(option):
             self.facts.eval_loop.append(Signal(line, label))
         elif EVAL_MODE_OPTION.match(option) or (MODE_OPTION.match(option) and EVAL_WORDS.search(choices + " " + help_text)):
@@ -177,6 +208,13 @@ def _scan_python(source: str, facts: FileFacts, offset: int = 0) -> bool:
         facts.entry_line = script + offset
     names = {alias.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
     modules = {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            facts.imports.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            facts.imports.add(base)
+            facts.imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
     tests = {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
     classes = any(isinstance(n, ast.ClassDef) and any("TestCase" in ast.dump(b) for b in n.bases) for n in tree.body)
     facts.unit_test = facts.unit_test or bool(((names | modules) & {"pytest", "unittest"}) and (tests or classes))
@@ -184,7 +222,7 @@ def _scan_python(source: str, facts: FileFacts, offset: int = 0) -> bool:
 
 
 _LINE_PATTERNS = (
-    ("train", re.compile(r"\.(backward|minimize|apply_gradients|fit|train_on_batch|zero_grad)\s*\(")),
+    ("train", re.compile(r"\.(minimize|apply_gradients|fit|train_on_batch|zero_grad)\s*\(")),
     ("train", re.compile(r"add_argument\(\s*['\"]-{0,2}(n_?epochs?|epochs?|lr|learning[_-]rate)['\"]")),
     ("eval_loop", re.compile(r"\.eval\(\)|no_grad\(\)|\.evaluate\(")),
     ("eval_mode", re.compile(r"add_argument\(\s*['\"]-{1,2}(eval|evaluate|test|test[_-]only|eval[_-]only)['\"]")),
@@ -201,7 +239,8 @@ def _scan_lines(source: str, facts: FileFacts) -> None:
         for bucket, pattern in _LINE_PATTERNS:
             match = pattern.search(line)
             if match:
-                getattr(facts, bucket).append(Signal(number, match.group(0).strip()))
+                kind = ("option" if "add_argument" in match.group(0) else "optimizer") if bucket == "train" else ""
+                getattr(facts, bucket).append(Signal(number, match.group(0).strip(), kind))
         for url in URL.findall(line):
             facts.urls.append(Signal(number, url))
 
@@ -242,8 +281,9 @@ def scan_notebook(path: Path, repo_root: Path) -> FileFacts:
         cell_facts = FileFacts(facts.path, "notebook")
         if not _scan_python(code, cell_facts):
             _scan_lines(code, cell_facts)
-        for bucket in ("train", "eval_loop", "eval_mode", "urls"):
-            getattr(facts, bucket).extend(Signal(number, s.what) for s in getattr(cell_facts, bucket))
+        for bucket in ("train", "eval_loop", "eval_mode", "urls", "loads"):
+            getattr(facts, bucket).extend(Signal(number, s.what, s.kind) for s in getattr(cell_facts, bucket))
+        facts.imports |= cell_facts.imports
     return facts
 
 
@@ -260,7 +300,7 @@ def scan_shell(path: Path, repo_root: Path) -> FileFacts:
             options = [a.lstrip("-").split("=")[0].replace("-", "_").lower() for a in args if a.startswith("-")]
             stem = Path(target).stem.lower()
             if any(TRAIN_OPTION.search(o) for o in options) or "train" in stem:
-                facts.train.append(Signal(number, stripped[:120]))
+                facts.train.append(Signal(number, stripped[:120], "call"))
             if any(EVAL_MODE_OPTION.match(o) for o in options) or EVAL_FUNCTION.match(stem):
                 facts.eval_mode.append(Signal(number, stripped[:120]))
         for url in URL.findall(stripped):

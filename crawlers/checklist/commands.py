@@ -26,14 +26,15 @@ _SCRIPT = re.compile(r"[\w./{}$<>-]+\.(py|sh|ipynb|bash|lua|jl|m|r|R)$")
 _COMMAND_START = re.compile(
     r"^\s*(\$\s*)?((CUDA_VISIBLE_DEVICES|OMP_NUM_THREADS|PYTHONPATH)=\S*\s+)*"
     r"(i?python\d?(\.\d+)?\s+(-m\s+\S+|-u\s+\S+\.py|\S+\.py)|bash\s+\S+|sh\s+\S+\.sh|\./\S+|jupyter\s+\w+|"
-    r"(pip3?|conda|poetry|pipenv)\s+(install|env|create)|docker\s+(build|run|pull)|make\b)"
+    r"(pip3?|conda|poetry|pipenv)\s+(install|env|create)|docker\s+(build|run|pull)|make\b|(wget|curl|gdown)\s+\S+)"
 )
 
 
 @dataclass(frozen=True)
 class Command:
     """One command: ``program`` is ``python``, ``shell``, ``script``, ``notebook``, ``install``, ``docker``,
-    ``make`` or ``other``; ``target`` the script, module or notebook it runs (empty when none)."""
+    ``download`` (wget, curl, gdown...; ``target`` is the URL), ``make`` or ``other``; ``target`` the
+    script, module or notebook it runs (empty when none)."""
 
     text: str
     program: str
@@ -104,6 +105,9 @@ def classify(words: list[str]) -> tuple[str, str, tuple[str, ...]]:
     if head in {"jupyter", "jupyter-notebook", "jupyter-lab"}:
         notebook = next((a for a in args if a.endswith(".ipynb")), "")
         return "notebook", notebook, args
+    if head in {"wget", "curl", "gdown", "aria2c", "axel"} or (head in {"aws", "gsutil", "azcopy"} and "cp" in args):
+        url = next((a for a in args if a.startswith(("http://", "https://", "s3://", "gs://"))), "")
+        return "download", url, args
     if head == "make":
         return "make", args[0] if args else "", args
     if head in _LAUNCHERS or head in {"accelerate", "deepspeed"}:

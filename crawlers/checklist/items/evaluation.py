@@ -16,10 +16,13 @@ from __future__ import annotations
 import re
 
 from crawlers.checklist.codebase import CodeBase
+from crawlers.checklist.code import FileFacts
 from crawlers.checklist.items.common import (
     EVAL_ARGS,
     EVAL_NAME,
     EVAL_SECTION,
+    NOT_EVAL_SECTION,
+    TRAIN_NAME,
     block_evidence,
     command_evidence,
     facts_evidence,
@@ -31,7 +34,7 @@ from crawlers.checklist.items.common import (
 from crawlers.checklist.records import NO, UNCLEAR, YES, ItemVerdict
 
 ITEM = "evaluation"
-TABLE_REFERENCE = re.compile(r"\b(table|tab\.)\s*\d+", re.I)
+TABLE_REFERENCE = re.compile(r"\b(table|tab\.)\s*\d+|\btables\b|\bevaluat\w*|\breproduc\w*", re.I)
 FILE_WORD = re.compile(r"[\w./-]+\.(py|ipynb|sh)\b")
 
 
@@ -40,9 +43,16 @@ def _commands(base: CodeBase) -> ItemVerdict | None:
     for document, command in readme_commands(base):
         if not command.runs_code or not command.target:
             continue
-        named = EVAL_NAME.search(command.target.lower().rsplit("/", 1)[-1])
+        script = command.target.lower().rsplit("/", 1)[-1]
+        if script == "setup.py" or script.startswith("plot"):
+            continue
+        named = EVAL_NAME.search(script) and not script.startswith("test_")
         flagged = any(EVAL_ARGS.search(o) for o in option_names(command))
-        sectioned = in_section(command.block, EVAL_SECTION) and not re.search(r"train", command.target, re.I)
+        sectioned = (
+            in_section(command.block, EVAL_SECTION)
+            and not in_section(command.block, NOT_EVAL_SECTION)
+            and not TRAIN_NAME.search(script)
+        )
         if not (named or flagged or sectioned):
             continue
         path = base.resolve(command.target)
@@ -57,9 +67,16 @@ def _commands(base: CodeBase) -> ItemVerdict | None:
     return missing
 
 
+def evaluates_by_name(facts: FileFacts) -> bool:
+    """Named for evaluation; ``test_*`` (the unit-test convention) only when it loads a model or evaluates."""
+    if not EVAL_NAME.search(facts.stem) or facts.kind == "config":
+        return False
+    return not facts.stem.startswith("test_") or bool(facts.loads or facts.eval_loop)
+
+
 def _entry_points(base: CodeBase) -> ItemVerdict | None:
     entries = [f for f in base.facts if f.entry_point and not is_unit_test(f)]
-    named = sorted((f for f in entries if EVAL_NAME.search(f.stem) and f.kind != "config"), key=lambda f: (f.path.count("/"), f.path))
+    named = sorted((f for f in entries if evaluates_by_name(f)), key=lambda f: (f.path.count("/"), f.path))
     if named:
         best = named[0]
         return ItemVerdict(ITEM, YES, facts_evidence(best, best.entry_line, best.path), "entry point named for evaluation")
@@ -78,8 +95,8 @@ def _table_scripts(base: CodeBase) -> ItemVerdict | None:
                 continue
             for name in [*block.code_spans, *(m.group(0) for m in FILE_WORD.finditer(block.text))]:
                 path = base.resolve(name)
-                if path:
-                    return ItemVerdict(ITEM, YES, block_evidence(document, block), f"README names {path} as producing a table")
+                if path and not TRAIN_NAME.search(path.rsplit("/", 1)[-1].lower()) and not path.endswith("setup.py"):
+                    return ItemVerdict(ITEM, YES, block_evidence(document, block), f"README names {path} as evaluating or producing results")
     return None
 
 

@@ -1,14 +1,16 @@
 """Item 4, pre-trained models.
 
 - **yes**: a ``hubconf.py`` (PyTorch Hub); weight files in the checkout (``.pt``, ``.pth``, ``.ckpt``,
-  ``.h5``, ``.onnx``, ``.safetensors``, TensorFlow checkpoint shards..., and ``.pkl``/``.npz``/``.zip``
-  only when their path says *model*, *weights*, *checkpoint* or *pretrained*); a documentation link to
+  ``.h5``, ``.onnx``, ``.safetensors``, TensorFlow checkpoint shards..., ``.pkl``/``.npz``/``.zip``
+  only when their path says *model*, *weights*, *checkpoint* or *pretrained*, and any file in a folder
+  named ``checkpoints``, ``saved_models``, ``pretrained``...); a link straight to a weight file; a link to
   a place that hosts files (GitHub release, Google Drive, Dropbox, OneDrive/SharePoint, Hugging Face,
   Zenodo, figshare, OSF, S3, Google Cloud Storage, Baidu Pan...) or to a weight file, next to words such
   as *pre-trained*, *checkpoint*, *weights*, *trained models*, *model zoo* (in the same paragraph, list
   item or table row, in its section title, or a table whose header names models); a download
   command or script (``download*``, ``*checkpoint*``, ``*pretrained*`` files) that names such a link;
-- **unclear**: such words with a link to somewhere else, or with no link ("available on request");
+- **unclear**: weights offered (*we provide*, *available*, *download*, *on request*) with a link to
+  somewhere else or with no link;
 - **no**: nothing, or weights announced as not available ("coming soon", "not yet available").
 
 Links are only read, never followed: a release page counts as the release it names.
@@ -23,7 +25,8 @@ from urllib.parse import urlsplit
 
 from crawlers.checklist.codebase import CodeBase
 from crawlers.checklist.document import Block, Document
-from crawlers.checklist.items.common import block_evidence, command_evidence, readme_commands
+from crawlers.checklist.commands import commands_in
+from crawlers.checklist.items.common import block_evidence, command_evidence
 from crawlers.checklist.records import NO, UNCLEAR, YES, Evidence, ItemVerdict, snippet
 from crawlers.dependencies.files import read_text
 
@@ -84,57 +87,81 @@ def is_weight_url(url: str) -> bool:
     return path.endswith(STRONG_SUFFIXES) or bool(TF_CHECKPOINT.search(path))
 
 
+#: Folders whose files are saved models whatever their extension (``model_save/model``).
+WEIGHT_FOLDER = re.compile(r"^(checkpoints?|ckpts?|ckpt_dir|saved_models?|model_save|pretrained(_models?)?|pre_trained|weights|trained_models?|model_zoo)$", re.I)
+NOT_WEIGHTS = (".py", ".md", ".txt", ".json", ".yaml", ".yml", ".sh", ".cfg", ".ini", ".csv", ".log", ".ipynb", ".png", ".jpg", ".pdf")
+AVAILABLE = re.compile(
+    r"\bwe (provide|release|share|offer)|\b(are|is) (provided|available|released|shared|hosted)|available|"
+    r"download|can be found|on request|upon request|contact|link",
+    re.I,
+)
+DOWNLOAD_TEXT = re.compile(r"download|model|weights?|ckpt|checkpoint|pretrained", re.I)
+
+
 def _weight_file(path: str) -> bool:
+    pure = PurePosixPath(path)
     lower = path.lower()
+    if pure.name.startswith(".") or pure.name.lower() in {"readme", "license"}:
+        return False
+    if any(WEIGHT_FOLDER.match(part) for part in pure.parts[:-1]) and not lower.endswith(NOT_WEIGHTS):
+        return True
     if lower.endswith(STRONG_SUFFIXES) or TF_CHECKPOINT.search(lower):
-        return not (DATA_PATH.search(lower) and not WEIGHT_PATH.search(PurePosixPath(lower).name))
+        return not (DATA_PATH.search(lower) and not WEIGHT_PATH.search(pure.name))
     return lower.endswith(WEIGHT_SUFFIXES) and bool(WEIGHT_PATH.search(lower)) and not DATA_PATH.search(lower)
 
 
-def _context(block: Block, document: Document) -> str:
-    """What a link is read next to: its block, its section titles and, in a table, the header row."""
+def _context(blocks: tuple[Block, ...], index: int) -> str:
+    """What a block is read next to: itself, up to two blocks before it in the same section (the
+    sentence that introduces a list of links), its section titles and, for a table, its header rows."""
+    block = blocks[index]
     parts = [block.text, *block.section]
-    if block.kind == "table" and block.rows:
-        parts.append(" ".join(block.rows[0]))
+    for previous in blocks[max(0, index - 2) : index]:
+        if previous.section == block.section and previous.kind != "heading":
+            parts.append(previous.text)
+    if block.kind == "table":
+        parts += [" ".join(row) for row in block.rows[:2]]
     return " ".join(parts)
 
 
 def _links(base: CodeBase) -> tuple[ItemVerdict | None, ItemVerdict | None]:
-    """(yes verdict from a hosted weights link, unclear verdict from weights words without one)."""
+    """(a verdict from a weights link, or announced as unavailable; an unclear verdict from weights words)."""
     vague: ItemVerdict | None = None
     for document in base.docs:
-        for block in document.blocks:
+        blocks = document.blocks
+        for index, block in enumerate(blocks):
             if block.kind == "heading":
                 continue
-            context = _context(block, document)
-            strict = WEIGHT_WORDS.search(context)
-            local = WEIGHT_WORDS.search(block.text) or (block.kind == "table" and MODEL_WORD.search(" ".join(block.rows[0]) if block.rows else ""))
-            loose = MODEL_WORD.search(block.text) and not DATA_WORDS.search(block.text)
-            if strict and NOT_AVAILABLE.search(block.text) and not block.links:
+            context = _context(blocks, index)
+            header = " ".join(" ".join(row) for row in block.rows[:2]) if block.kind == "table" else ""
+            words = WEIGHT_WORDS.search(context) or (header and MODEL_WORD.search(header))
+            models = MODEL_WORD.search(block.text) and not DATA_WORDS.search(block.text)
+            if WEIGHT_WORDS.search(block.text) and NOT_AVAILABLE.search(block.text) and not block.links:
                 return ItemVerdict(ITEM, NO, block_evidence(document, block), "pre-trained models announced as not available"), None
             for link in block.links:
-                hosted = is_host(link.url) or is_weight_url(link.url)
-                if hosted and (strict or loose or WEIGHT_WORDS.search(link.text)):
-                    if not local and not loose and DATA_WORDS.search(block.text) and not WEIGHT_WORDS.search(link.text):
-                        continue  # a data download under a "checkpoints" heading
+                if is_weight_url(link.url):
+                    return ItemVerdict(ITEM, YES, block_evidence(document, block, link=link.url), "link to a weight file"), None
+                if not is_host(link.url):
+                    continue
+                if (words or models or WEIGHT_WORDS.search(link.text)) and (
+                    not DATA_WORDS.search(block.text) or WEIGHT_WORDS.search(block.text + link.text) or DOWNLOAD_TEXT.search(link.text)
+                ):
                     return ItemVerdict(ITEM, YES, block_evidence(document, block, link=link.url), "link to hosted weights"), None
-            if local and vague is None and not DATA_WORDS.search(block.text):
+            if vague is None and WEIGHT_WORDS.search(block.text) and AVAILABLE.search(block.text) and not DATA_WORDS.search(block.text):
                 link = block.links[0].url if block.links else ""
-                why = "weights mentioned with a link that is not a file host" if link else "weights mentioned without a link"
+                why = "weights offered with a link that is not a file host" if link else "weights offered without a link"
                 vague = ItemVerdict(ITEM, UNCLEAR, block_evidence(document, block, link=link), why)
     return None, vague
 
 
 def _downloads(base: CodeBase) -> ItemVerdict | None:
-    for document, command in readme_commands(base):
-        words = " ".join(command.args)
-        urls = re.findall(r"https?://\S+", command.text)
-        block_text = command.block.text if command.block else ""
-        if command.program == "other" and not urls:
-            continue
-        for url in urls:
-            if is_weight_url(url) or (is_host(url) and WEIGHT_WORDS.search(block_text + words)):
-                evidence = replace(command_evidence(document, command), link=url)
+    for document in base.docs:
+        blocks = document.blocks
+        for command in commands_in(document):
+            if command.program != "download" or not command.target.startswith("http") or command.block is None:
+                continue
+            context = _context(blocks, blocks.index(command.block))
+            if is_weight_url(command.target) or (is_host(command.target) and WEIGHT_WORDS.search(context)):
+                evidence = replace(command_evidence(document, command), link=command.target)
                 return ItemVerdict(ITEM, YES, evidence, "README command downloads weights")
     for facts in base.facts:
         name = PurePosixPath(facts.path).name
