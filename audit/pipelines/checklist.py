@@ -49,7 +49,10 @@ def declared_files(directory: Path) -> dict[tuple[str, str], list[DeclaredFile]]
         unit = ((row.get("repo_url") or "").strip(), (row.get("repo_subpath") or "").strip().strip("/"))
         file = evidence.rsplit(":", 1)[0] if evidence.rsplit(":", 1)[-1].isdigit() else evidence
         key = (*unit, file)
-        first.setdefault(key, evidence)
+        line = evidence.rsplit(":", 1)[-1]
+        earlier = first.get(key, "")
+        if not earlier or (line.isdigit() and int(line) < int(earlier.rsplit(":", 1)[-1] or 0)):
+            first[key] = evidence
         kinds.setdefault(key, source)
         counts[key].add((row.get("package") or "").strip())
     for row in _rows(signals_csv):
