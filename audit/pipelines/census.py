@@ -194,7 +194,8 @@ def run(
         ),
         Step(
             "checklist",
-            inputs=("papers.csv", "repos.csv", "dependencies.csv", *OPTIONAL_DEPS_OUTPUTS),
+            # repo_signals.csv is written with dependencies.csv, so the latter's digest covers both.
+            inputs=("papers.csv", "repos.csv", "dependencies.csv"),
             outputs=(checklist.OUTPUT,),
             action=lambda: checklist.run(directory, workers=min(workers, os.cpu_count() or 1)),
         ),
