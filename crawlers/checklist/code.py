@@ -229,12 +229,17 @@ _LINE_PATTERNS = (
 )
 
 
+_TOP_LEVEL_WORK = re.compile(r"^(print\b|for\b|while\b|with\b|[A-Za-z_][\w.]*\()")
+
+
 def _scan_lines(source: str, facts: FileFacts) -> None:
     """The fallback for files ``ast`` rejects (Python 2): the main patterns, line by line."""
     for number, line in enumerate(source.splitlines(), start=1):
         if line.lstrip().startswith("#"):
             continue
         if "__name__" in line and "__main__" in line:
+            facts.entry_point, facts.entry_line = True, number
+        elif not facts.entry_point and _TOP_LEVEL_WORK.match(line):
             facts.entry_point, facts.entry_line = True, number
         for bucket, pattern in _LINE_PATTERNS:
             match = pattern.search(line)

@@ -32,6 +32,8 @@ def _line(node: nodes.Node) -> int:
     line = getattr(node, "line", None)
     if isinstance(node, nodes.literal_block) and line:
         return max(1, int(line) - node.astext().count("\n"))
+    if isinstance(node, nodes.title) and line:
+        return max(1, int(line) - 1)  # docutils records the underline's line
     current: nodes.Node | None = node
     while current is not None and not getattr(current, "line", None):
         current = current.parent
