@@ -14,7 +14,8 @@ one ``<owner>/<repo>`` work tree per label row at the labelled commit, for examp
 
 Usage::
 
-    python benchmarks/bench_checklist.py --checkouts DIR [--labels docs/checklist-labels.csv] [--out DIR] [--markdown FILE]
+    python benchmarks/bench_checklist.py --checkouts DIR [--labels docs/checklist-labels.csv]
+        [--out DIR] [--markdown FILE]
 
 Prints per-item agreement (three-way, and yes vs not-yes, which is what the census counts), Cohen's
 kappa, the confusion matrix and every disagreement with the label's reason and the rule's note.
@@ -58,7 +59,9 @@ def prepare(labels: list[dict[str, str]], checkouts: Path, out: Path) -> None:
         path = checkouts / row["repo"]
         if not path.is_dir():
             raise SystemExit(f"{path} is missing: check out {row['repo']} at {row['commit']} there")
-        results.append(CloneResult(f"https://github.com/{row['repo']}", "ok", commit=row["commit"], path=str(path)))
+        results.append(
+            CloneResult(f"https://github.com/{row['repo']}", "ok", commit=row["commit"], path=str(path))
+        )
     out.mkdir(parents=True, exist_ok=True)
     write_repos_csv(out / "repos.csv", results)
 
@@ -77,7 +80,8 @@ def compare(labels: list[dict[str, str]], checklist_csv: Path) -> str:
     lines = [
         f"{len(labels)} hand-labelled repositories.",
         "",
-        "| item | agree (yes/no/unclear) | agree (yes vs not yes) | Cohen's κ | labels yes/no/unclear | tool yes/no/unclear |",
+        "| item | agree (yes/no/unclear) | agree (yes vs not yes) | Cohen's κ "
+        "| labels yes/no/unclear | tool yes/no/unclear |",
         "| --- | ---: | ---: | ---: | --- | --- |",
     ]
     disagreements: list[str] = []
@@ -89,7 +93,8 @@ def compare(labels: list[dict[str, str]], checklist_csv: Path) -> str:
         lines.append(
             f"| {item} | {same}/{len(pairs)} ({100 * same / len(pairs):.0f}%) | {binary}/{len(pairs)} "
             f"({100 * binary / len(pairs):.0f}%) | {kappa(pairs):.2f} | "
-            f"{human['yes']}/{human['no']}/{human['unclear']} | {ours['yes']}/{ours['no']}/{ours['unclear']} |"
+            f"{human['yes']}/{human['no']}/{human['unclear']} | "
+            f"{ours['yes']}/{ours['no']}/{ours['unclear']} |"
         )
         for row in labels:
             mine = tool[row["repo"]]

@@ -30,7 +30,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
         with path.open(newline="", encoding="utf-8") as handle:
             return list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CrawlerUsageError(f"{path} cannot be read as a CSV table ({exc}); rerun `audit deps {path.parent}`") from exc
+        raise CrawlerUsageError(
+            f"{path} cannot be read as a CSV table ({exc}); rerun `audit deps {path.parent}`"
+        ) from exc
 
 
 def declared_files(directory: Path) -> dict[tuple[str, str], list[DeclaredFile]]:
@@ -73,7 +75,13 @@ def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
     declared = declared_files(directory)
     commits = {url: r.commit for url, r in cloning.read_repos_csv(directory / "repos.csv").items()}
     jobs = [
-        ChecklistJob(u.repo_url, u.repo_subpath, u.checkout, commits.get(u.repo_url, ""), tuple(declared.get((u.repo_url, u.repo_subpath), [])))
+        ChecklistJob(
+            u.repo_url,
+            u.repo_subpath,
+            u.checkout,
+            commits.get(u.repo_url, ""),
+            tuple(declared.get((u.repo_url, u.repo_subpath), [])),
+        )
         for u in units
     ]
     with progress("checklist", total=len(jobs)) as callback:
@@ -81,5 +89,7 @@ def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
     out = write_checklist(directory / OUTPUT, results)
     scored = [r for r in results if r.items]
     complete = sum(r.n_yes == 5 for r in scored)
-    info(f"{OUTPUT}: {len(scored)} of {len(results)} code bases scored, {complete} meet all five items → {out}")
+    info(
+        f"{OUTPUT}: {len(scored)} of {len(results)} code bases scored, {complete} meet all five items → {out}"
+    )
     return out

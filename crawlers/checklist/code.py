@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawlers.checklist.commands import classify, _logical_lines, _words
+from crawlers.checklist.commands import _logical_lines, _words, classify
 from crawlers.dependencies.files import read_text, relative
 
 #: Method names whose call trains a model.
@@ -31,7 +31,9 @@ TRAIN_METHODS = {
     "train_on_batch": "fit",
     "zero_grad": "optimizer",
 }
-LOAD_CALLS = re.compile(r"(^|\.)(load_state_dict|load_weights|load_model|restore|load_checkpoint|from_pretrained)$|^torch\.load$")
+LOAD_CALLS = re.compile(
+    r"(^|\.)(load_state_dict|load_weights|load_model|restore|load_checkpoint|from_pretrained)$|^torch\.load$"
+)
 #: Callables whose construction or call trains (framework trainers, optimisers, gradient transforms).
 TRAIN_CALLS = re.compile(
     r"(^|\.)(Trainer|GradientTape|value_and_grad|grad|model_train|train_step|train_epoch|"
@@ -39,17 +41,25 @@ TRAIN_CALLS = re.compile(
 )
 TRAIN_FUNCTION = re.compile(r"^(train|fit|learn|pretrain|finetune|fine_tune)(_\w+)?$")
 EVAL_FUNCTION = re.compile(r"^(eval|evaluate|evaluation|test|validate|validation|inference|predict)(_\w+)?$")
-TRAIN_OPTION = re.compile(r"(^|_)(n_?)?epochs?($|_)|^lr$|(^|_)lr($|_)|learning.?rate|train.?steps|(num|max|n).?iter|^iterations$|total_frames|num_timesteps")
+TRAIN_OPTION = re.compile(
+    r"(^|_)(n_?)?epochs?($|_)|^lr$|(^|_)lr($|_)|learning.?rate|train.?steps|(num|max|n).?iter|^iterations$|total_frames|num_timesteps"
+)
 EVAL_MODE_OPTION = re.compile(
     r"^(eval|evaluate|evaluation|test|testing|inference|infer|predict|(eval|test|evaluate)_?only|"
     r"only_?(eval|test)|do_?(eval|test)|is_?(eval|test)|run_?(eval|test)|validate|val_?only)$"
 )
-EVAL_LOOP_OPTION = re.compile(r"^(eval|test|val|valid|validation)_?(freq|every|interval|period|steps|rate|epochs?)$")
+EVAL_LOOP_OPTION = re.compile(
+    r"^(eval|test|val|valid|validation)_?(freq|every|interval|period|steps|rate|epochs?)$"
+)
 MODE_OPTION = re.compile(r"^(mode|phase|run_?mode|stage|task_?mode|action)$")
 EVAL_WORDS = re.compile(r"\b(test|testing|eval|evaluate|evaluation|inference|predict)\b", re.I)
-HELP_EVAL = re.compile(r"(only|directly|just)\s+(test|eval)|(test|eval\w*)\s+only|no training|without training", re.I)
+HELP_EVAL = re.compile(
+    r"(only|directly|just)\s+(test|eval)|(test|eval\w*)\s+only|no training|without training", re.I
+)
 URL = re.compile(r"https?://[^\s'\"<>()]+")
-_ENTRY_CALLS = re.compile(r"(ArgumentParser|app\.run|tf\.app\.run|fire\.Fire|hydra\.main|absl\.app\.run|main)$")
+_ENTRY_CALLS = re.compile(
+    r"(ArgumentParser|app\.run|tf\.app\.run|fire\.Fire|hydra\.main|absl\.app\.run|main)$"
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,7 @@ class FileFacts:
 
     @property
     def trains(self) -> bool:
-        """Training on its own: an optimiser, a fit/trainer, a train() call, or gradients with training options."""
+        """Training on its own: an optimiser, fit/trainer, train() call, or gradients with options."""
         kinds = {s.kind for s in self.train}
         return bool(kinds & TRAINING_KINDS) or {"gradient", "option"} <= kinds
 
@@ -139,7 +149,13 @@ class _Visitor(ast.NodeVisitor):
         elif last == "train" and re.search(r"model|net", receiver):
             self.facts.train.append(Signal(line, f"{name}()", "gradient"))  # a mode switch: weak alone
         elif TRAIN_CALLS.search(name) and (last != "grad" or receiver.endswith("jax")):
-            kind = "gradient" if last in {"GradientTape", "value_and_grad", "grad"} else "fit" if last == "Trainer" else "optimizer"
+            kind = (
+                "gradient"
+                if last in {"GradientTape", "value_and_grad", "grad"}
+                else "fit"
+                if last == "Trainer"
+                else "optimizer"
+            )
             self.facts.train.append(Signal(line, f"{name}()", kind))
         elif TRAIN_FUNCTION.match(last) and not receiver:
             self.facts.train.append(Signal(line, f"{name}()", "call"))
@@ -167,20 +183,26 @@ class _Visitor(ast.NodeVisitor):
         choices = " ".join(_strings(keywords.get("choices")) + _strings(keywords.get("default")))
         help_text = " ".join(_strings(keywords.get("help")))
         if node.args[2:3] and not keywords.get("help"):  # absl: DEFINE_x(name, default, help)
-            help_text = " ".join(_strings(node.args[2]) + _strings(node.args[3] if len(node.args) > 3 else None))
+            help_text = " ".join(
+                _strings(node.args[2]) + _strings(node.args[3] if len(node.args) > 3 else None)
+            )
         label = f"--{option} option"
         if TRAIN_OPTION.search(option):
             self.facts.train.append(Signal(line, label, "option"))
         if EVAL_LOOP_OPTION.match(option):
             self.facts.eval_loop.append(Signal(line, label))
-        elif EVAL_MODE_OPTION.match(option) or (MODE_OPTION.match(option) and EVAL_WORDS.search(choices + " " + help_text)):
+        elif EVAL_MODE_OPTION.match(option) or (
+            MODE_OPTION.match(option) and EVAL_WORDS.search(choices + " " + help_text)
+        ):
             self.facts.eval_mode.append(Signal(line, label))
         elif HELP_EVAL.search(help_text):
             self.facts.eval_mode.append(Signal(line, f"{label} ({' '.join(help_text.split())[:60]})"))
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
-    return isinstance(node, ast.If) and "__main__" in _strings(node.test) and "__name__" in ast.dump(node.test)
+    return (
+        isinstance(node, ast.If) and "__main__" in _strings(node.test) and "__name__" in ast.dump(node.test)
+    )
 
 
 def _script_statement(node: ast.stmt) -> bool:
@@ -206,7 +228,12 @@ def _scan_python(source: str, facts: FileFacts, offset: int = 0) -> bool:
     if script is not None:
         facts.entry_point = True
         facts.entry_line = script + offset
-    names = {alias.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
+    names = {
+        alias.name.split(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        for alias in n.names
+    }
     modules = {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -216,8 +243,12 @@ def _scan_python(source: str, facts: FileFacts, offset: int = 0) -> bool:
             facts.imports.add(base)
             facts.imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
     tests = {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
-    classes = any(isinstance(n, ast.ClassDef) and any("TestCase" in ast.dump(b) for b in n.bases) for n in tree.body)
-    facts.unit_test = facts.unit_test or bool(((names | modules) & {"pytest", "unittest"}) and (tests or classes))
+    classes = any(
+        isinstance(n, ast.ClassDef) and any("TestCase" in ast.dump(b) for b in n.bases) for n in tree.body
+    )
+    facts.unit_test = facts.unit_test or bool(
+        ((names | modules) & {"pytest", "unittest"}) and (tests or classes)
+    )
     return True
 
 
@@ -225,7 +256,10 @@ _LINE_PATTERNS = (
     ("train", re.compile(r"\.(minimize|apply_gradients|fit|train_on_batch|zero_grad)\s*\(")),
     ("train", re.compile(r"add_argument\(\s*['\"]-{0,2}(n_?epochs?|epochs?|lr|learning[_-]rate)['\"]")),
     ("eval_loop", re.compile(r"\.eval\(\)|no_grad\(\)|\.evaluate\(")),
-    ("eval_mode", re.compile(r"add_argument\(\s*['\"]-{1,2}(eval|evaluate|test|test[_-]only|eval[_-]only)['\"]")),
+    (
+        "eval_mode",
+        re.compile(r"add_argument\(\s*['\"]-{1,2}(eval|evaluate|test|test[_-]only|eval[_-]only)['\"]"),
+    ),
 )
 
 
@@ -237,14 +271,17 @@ def _scan_lines(source: str, facts: FileFacts) -> None:
     for number, line in enumerate(source.splitlines(), start=1):
         if line.lstrip().startswith("#"):
             continue
-        if "__name__" in line and "__main__" in line:
-            facts.entry_point, facts.entry_line = True, number
-        elif not facts.entry_point and _TOP_LEVEL_WORK.match(line):
+        guard = "__name__" in line and "__main__" in line
+        if guard or (not facts.entry_point and _TOP_LEVEL_WORK.match(line)):
             facts.entry_point, facts.entry_line = True, number
         for bucket, pattern in _LINE_PATTERNS:
             match = pattern.search(line)
             if match:
-                kind = ("option" if "add_argument" in match.group(0) else "optimizer") if bucket == "train" else ""
+                kind = (
+                    ("option" if "add_argument" in match.group(0) else "optimizer")
+                    if bucket == "train"
+                    else ""
+                )
                 getattr(facts, bucket).append(Signal(number, match.group(0).strip(), kind))
         for url in URL.findall(line):
             facts.urls.append(Signal(number, url))
@@ -302,7 +339,9 @@ def scan_shell(path: Path, repo_root: Path) -> FileFacts:
         program, target, args = classify(_words(stripped))
         number = offset + 1
         if program in {"python", "script"} and target:
-            options = [a.lstrip("-").split("=")[0].replace("-", "_").lower() for a in args if a.startswith("-")]
+            options = [
+                a.lstrip("-").split("=")[0].replace("-", "_").lower() for a in args if a.startswith("-")
+            ]
             stem = Path(target).stem.lower()
             if any(TRAIN_OPTION.search(o) for o in options) or "train" in stem:
                 facts.train.append(Signal(number, stripped[:120], "call"))

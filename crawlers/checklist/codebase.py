@@ -18,7 +18,17 @@ from crawlers.dependencies.files import read_text, relative, walk_files
 #: README names in order of preference (compared case-insensitively).
 README_NAMES = ("readme.md", "readme.markdown", "readme.rst", "readme.txt", "readme", "readme.mdown")
 #: Other top-level documents worth reading (model zoos, getting-started guides), not licences or policies.
-NOT_DOCS = ("license", "licence", "code_of_conduct", "contributing", "changelog", "changes", "authors", "notice", "security")
+NOT_DOCS = (
+    "license",
+    "licence",
+    "code_of_conduct",
+    "contributing",
+    "changelog",
+    "changes",
+    "authors",
+    "notice",
+    "security",
+)
 MAX_DOC_BYTES = 1_000_000
 MAX_DOCS = 30
 #: Per code base, at most this many files of each kind are parsed (monorepos).
@@ -106,9 +116,11 @@ def _secondary_docs(scan_root: Path, readme: Path | None) -> list[Path]:
         name = path.name.lower()
         top_level = len(rel.parts) == 1
         is_readme = name.startswith("readme")
-        if (top_level and path.suffix.lower() in {".md", ".rst", ".markdown"} and not name.startswith(NOT_DOCS)) or (
-            is_readme and not top_level
-        ):
+        if (
+            top_level
+            and path.suffix.lower() in {".md", ".rst", ".markdown"}
+            and not name.startswith(NOT_DOCS)
+        ) or (is_readme and not top_level):
             found.append(path)
     return found[:MAX_DOCS]
 
@@ -133,11 +145,20 @@ def build(repo_root: Path, scan_root: Path, declared: list[DeclaredFile]) -> Cod
         base.files.append(rel)
         suffix = path.suffix.lower()
         kind = {".py": "python", ".ipynb": "notebook", ".sh": "shell", ".bash": "shell"}.get(suffix)
-        if kind is None and suffix in {".yaml", ".yml"} and any("config" in p.lower() for p in path.parts[-4:-1]):
+        if (
+            kind is None
+            and suffix in {".yaml", ".yml"}
+            and any("config" in p.lower() for p in path.parts[-4:-1])
+        ):
             kind = "config"
         if kind is None or counts[kind] >= LIMITS[kind]:
             continue
         counts[kind] += 1
-        scanner = {"python": scan_python, "notebook": scan_notebook, "shell": scan_shell, "config": scan_config}[kind]
+        scanner = {
+            "python": scan_python,
+            "notebook": scan_notebook,
+            "shell": scan_shell,
+            "config": scan_config,
+        }[kind]
         base.facts.append(scanner(path, repo_root))
     return base

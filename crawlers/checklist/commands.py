@@ -18,7 +18,15 @@ _PYTHON = re.compile(r"^(i?python(\d(\.\d+)?)?|py)$")
 _SHELLS = {"bash", "sh", "zsh", "source", "."}
 _WRAPPERS = {"sudo", "nohup", "time", "exec", "srun", "env", "stdbuf", "nice"}
 #: Launchers whose first script argument is what really runs (``torchrun train.py``).
-_LAUNCHERS = {"torchrun", "deepspeed", "accelerate", "horovodrun", "mpirun", "mpiexec", "python -m torch.distributed.launch"}
+_LAUNCHERS = {
+    "torchrun",
+    "deepspeed",
+    "accelerate",
+    "horovodrun",
+    "mpirun",
+    "mpiexec",
+    "python -m torch.distributed.launch",
+}
 _INSTALLERS = {"pip", "pip3", "conda", "mamba", "poetry", "pipenv", "uv"}
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SCRIPT = re.compile(r"[\w./{}$<>-]+\.(py|sh|ipynb|bash|lua|jl|m|r|R)$")
@@ -56,9 +64,9 @@ class Command:
             name, _, value = arg.lstrip("-").partition("=")
             if pattern.search(name) or (value and pattern.search(value)):
                 return True
-            if name in {"mode", "phase", "task", "do", "stage", "run"} and index + 1 < len(self.args):
-                if pattern.search(self.args[index + 1]):
-                    return True
+            valued = name in {"mode", "phase", "task", "do", "stage", "run"} and index + 1 < len(self.args)
+            if valued and pattern.search(self.args[index + 1]):
+                return True
         return False
 
 
@@ -94,7 +102,11 @@ def classify(words: list[str]) -> tuple[str, str, tuple[str, ...]]:
                 return _first_script(rest[2:], "python")
             return "python", module, tuple(rest[2:])
         if rest and rest[0] == "setup.py":
-            return ("install", "setup.py", tuple(rest[1:])) if set(rest[1:]) & {"install", "develop"} else ("python", "setup.py", tuple(rest[1:]))
+            return (
+                ("install", "setup.py", tuple(rest[1:]))
+                if set(rest[1:]) & {"install", "develop"}
+                else ("python", "setup.py", tuple(rest[1:]))
+            )
         return _first_script(rest, "python")
     if head in _SHELLS:
         return ("shell", args[0], args[1:]) if args else ("other", "", ())
@@ -105,7 +117,9 @@ def classify(words: list[str]) -> tuple[str, str, tuple[str, ...]]:
     if head in {"jupyter", "jupyter-notebook", "jupyter-lab"}:
         notebook = next((a for a in args if a.endswith(".ipynb")), "")
         return "notebook", notebook, args
-    if head in {"wget", "curl", "gdown", "aria2c", "axel"} or (head in {"aws", "gsutil", "azcopy"} and "cp" in args):
+    if head in {"wget", "curl", "gdown", "aria2c", "axel"} or (
+        head in {"aws", "gsutil", "azcopy"} and "cp" in args
+    ):
         url = next((a for a in args if a.startswith(("http://", "https://", "s3://", "gs://"))), "")
         return "download", url, args
     if head == "make":
@@ -151,7 +165,17 @@ def commands_in(document: Document) -> list[Command]:
     found: list[Command] = []
     for block in document.blocks:
         if block.kind == "code":
-            if block.info.lower() in {"python", "py", "ipython", "python3", "bibtex", "tex", "latex", "json", "yaml"}:
+            if block.info.lower() in {
+                "python",
+                "py",
+                "ipython",
+                "python3",
+                "bibtex",
+                "tex",
+                "latex",
+                "json",
+                "yaml",
+            }:
                 continue
             for offset, line in _logical_lines(block.text):
                 found += _parse(line, block.line + offset, block)
@@ -159,7 +183,9 @@ def commands_in(document: Document) -> list[Command]:
             for span in block.code_spans:
                 found += _parse(span, block.line, block, strict=True)
             for offset, line in enumerate(block.text.splitlines()):
-                if _COMMAND_START.match(line) and not any(line.strip() in s or s in line for s in block.code_spans):
+                if _COMMAND_START.match(line) and not any(
+                    line.strip() in s or s in line for s in block.code_spans
+                ):
                     found += _parse(line, block.line + offset, block, strict=True)
     return found
 

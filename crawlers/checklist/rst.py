@@ -88,7 +88,15 @@ def parse_rst(text: str, path: str) -> Document:
             spans = tuple(lit.astext() for lit in node.findall(nodes.literal))
             images = tuple(str(img.get("uri", "")) for img in node.findall(nodes.image))
             blocks.append(
-                Block(kind, node.astext(), _line(node), where, tuple(_links(node)), code_spans=spans, images=images)
+                Block(
+                    kind,
+                    node.astext(),
+                    _line(node),
+                    where,
+                    tuple(_links(node)),
+                    code_spans=spans,
+                    images=images,
+                )
             )
         elif isinstance(node, nodes.literal_block) and not _inside(node, (nodes.table,)):
             classes = [c for c in node.get("classes", []) if c != "code"]

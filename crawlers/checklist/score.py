@@ -74,7 +74,9 @@ def score(job: ChecklistJob) -> CodeBaseChecklist:
     return result
 
 
-def score_many(jobs: list[ChecklistJob], *, workers: int = 2, progress: ProgressCallback | None = None) -> list[CodeBaseChecklist]:
+def score_many(
+    jobs: list[ChecklistJob], *, workers: int = 2, progress: ProgressCallback | None = None
+) -> list[CodeBaseChecklist]:
     """Score every job, ``workers`` processes at a time (in this process when 1); results in job order."""
     total = len(jobs)
     done: dict[int, CodeBaseChecklist] = {}
@@ -95,7 +97,9 @@ def score_many(jobs: list[ChecklistJob], *, workers: int = 2, progress: Progress
                 done[index] = future.result()
             except Exception as exc:  # a crashed worker: record it and go on
                 job = jobs[index]
-                done[index] = CodeBaseChecklist(job.repo_url, job.repo_subpath, "error", job.commit, error=repr(exc)[:300])
+                done[index] = CodeBaseChecklist(
+                    job.repo_url, job.repo_subpath, "error", job.commit, error=repr(exc)[:300]
+                )
             if progress:
                 progress(count, total, jobs[index].repo_url)
     except BaseException:

@@ -15,7 +15,16 @@ from core import atomic
 from crawlers.checklist.records import ITEMS, CodeBaseChecklist
 
 EVIDENCE_FIELDS = ("file", "section", "snippet", "link", "note")
-BASE_COLUMNS = ["repo_url", "repo_subpath", "commit", "status", "readme", "readme_format", "n_yes", "n_unclear"]
+BASE_COLUMNS = [
+    "repo_url",
+    "repo_subpath",
+    "commit",
+    "status",
+    "readme",
+    "readme_format",
+    "n_yes",
+    "n_unclear",
+]
 COLUMNS = [
     *BASE_COLUMNS,
     *(column for item in ITEMS for column in (item, *(f"{item}_{f}" for f in EVIDENCE_FIELDS))),

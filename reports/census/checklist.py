@@ -16,7 +16,14 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
-from reports.census.aggregate import FRAMEWORKS, TIER_LIST_ORDER, accepted_papers, counts_sorted, paper_tiers, with_units
+from reports.census.aggregate import (
+    FRAMEWORKS,
+    TIER_LIST_ORDER,
+    accepted_papers,
+    counts_sorted,
+    paper_tiers,
+    with_units,
+)
 from reports.census.intervals import Proportion, wilson
 from reports.census.load import column
 
@@ -76,7 +83,9 @@ class ChecklistSummary:
             "distribution": [{"items_met": k, **p.as_dict()} for k, p in self.distribution],
             "by_tier": {k: g.as_dict() for k, g in self.by_tier.items()},
             "by_framework": {k: g.as_dict() for k, g in self.by_framework.items()},
-            "by_domain": None if self.by_domain is None else {k: g.as_dict() for k, g in self.by_domain.items()},
+            "by_domain": None
+            if self.by_domain is None
+            else {k: g.as_dict() for k, g in self.by_domain.items()},
         }
 
 
@@ -107,7 +116,11 @@ def blob_url(repo_url: str, commit: str, location: str) -> str:
         file, line = location, ""
     anchor = ""
     if line.isdigit():
-        anchor = {"github.com": f"#L{line}", "gitlab.com": f"#L{line}", "bitbucket.org": f"#lines-{line}"}.get(host, "")
+        anchor = {
+            "github.com": f"#L{line}",
+            "gitlab.com": f"#L{line}",
+            "bitbucket.org": f"#lines-{line}",
+        }.get(host, "")
     quoted = quote(file)
     if host == "github.com":
         return f"https://github.com/{path}/blob/{commit}/{quoted}{anchor}"
@@ -140,15 +153,25 @@ def _row(record: pd.Series, name: str, tier: str) -> dict[str, Any]:
             "link": safe_link(record.get(f"{item}_link", "")),
             "note": record.get(f"{item}_note", ""),
         }
-    return {"name": name, "repo_url": record["repo_url"], "tier": tier, "items_met": int(record["n_met"]), "items": items}
+    return {
+        "name": name,
+        "repo_url": record["repo_url"],
+        "tier": tier,
+        "items_met": int(record["n_met"]),
+        "items": items,
+    }
 
 
-def summarize_checklist(papers: pd.DataFrame, frameworks: pd.DataFrame, checklist: pd.DataFrame | None) -> ChecklistSummary | None:
+def summarize_checklist(
+    papers: pd.DataFrame, frameworks: pd.DataFrame, checklist: pd.DataFrame | None
+) -> ChecklistSummary | None:
     """The checklist sections' numbers, or None when the folder has no checklist.csv."""
     if checklist is None:
         return None
     accepted = accepted_papers(papers)
-    linked = with_units(accepted).assign(tier=paper_tiers(accepted).to_numpy(), domain=column(accepted, "domain").to_numpy())
+    linked = with_units(accepted).assign(
+        tier=paper_tiers(accepted).to_numpy(), domain=column(accepted, "domain").to_numpy()
+    )
     first = linked.drop_duplicates("unit", keep="first").set_index("unit")
     table = with_units(checklist).drop_duplicates("unit", keep="last")
     table = table[table["unit"].isin(first.index)]
@@ -170,7 +193,11 @@ def summarize_checklist(papers: pd.DataFrame, frameworks: pd.DataFrame, checklis
     uses: dict[str, list[str]] = {}
     for unit in scored["unit"]:
         row = fw.loc[unit] if unit in fw.index else None
-        names = [k for k in FRAMEWORKS if row is not None and k in fw.columns and str(row[k]).strip().lower() == "true"]
+        names = [
+            k
+            for k in FRAMEWORKS
+            if row is not None and k in fw.columns and str(row[k]).strip().lower() == "true"
+        ]
         uses[unit] = names or ["none"]
     by_framework = {}
     for key in [*FRAMEWORKS, "none"]:
@@ -185,7 +212,9 @@ def summarize_checklist(papers: pd.DataFrame, frameworks: pd.DataFrame, checklis
 
     rows = [
         _row(record, _name(record["repo_url"], record.get("repo_subpath", "")), record["tier"])
-        for _, record in scored.sort_values(["n_met", "unit"], ascending=[False, True], kind="mergesort").iterrows()
+        for _, record in scored.sort_values(
+            ["n_met", "unit"], ascending=[False, True], kind="mergesort"
+        ).iterrows()
     ]
     return ChecklistSummary(
         code_bases=n,

@@ -243,7 +243,9 @@ def render_census(
 
     env = _environment()
     names = ("top_tools.png", "frameworks.png", "wordcloud.png")
-    markdown = env.get_template("census.md.j2").render(_context(summary, document, {n: n for n in names}, checklist))
+    markdown = env.get_template("census.md.j2").render(
+        _context(summary, document, {n: n for n in names}, checklist)
+    )
     atomic_write_bytes(directory / "report.md", markdown.encode())
     embedded = {n: _data_uri(directory / n) for n in names}
     html = env.get_template("census.html.j2").render(_context(summary, document, embedded, checklist))

@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawlers.cloning import CloneResult, write_repos_csv
 from crawlers.checklist.table import COLUMNS
+from crawlers.cloning import CloneResult, write_repos_csv
 from tests.crawlers.checklist_repos import TRAIN_LOOP
 from tests.crawlers.repo_factory import make_repo, write_papers_csv
 
@@ -42,7 +42,9 @@ Pre-trained weights: [release](https://github.com/a/full/releases/tag/v1)
 
 
 def audit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "audit", *args], capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "audit", *args], capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def census_folder(tmp_path: Path) -> Path:
@@ -65,7 +67,13 @@ def census_folder(tmp_path: Path) -> Path:
         out / "papers.csv",
         [
             {"forum": "p1", "decision": "Accept (Poster)", "accepted": "True", "repo_url": GH + "a/full"},
-            {"forum": "p2", "decision": "Accept (Talk)", "accepted": "True", "repo_url": GH + "b/mono", "repo_subpath": "proj"},
+            {
+                "forum": "p2",
+                "decision": "Accept (Talk)",
+                "accepted": "True",
+                "repo_url": GH + "b/mono",
+                "repo_subpath": "proj",
+            },
             {"forum": "p3", "decision": "Reject", "accepted": "False", "repo_url": GH + "c/rej"},
         ],
     )
@@ -96,7 +104,10 @@ def test_audit_checklist_after_deps_writes_verdicts_with_evidence(tmp_path: Path
     assert set(rows) == {GH + "a/full", GH + "b/mono"}  # the rejected paper's repository is not scored
 
     full = rows[GH + "a/full"]
-    got = {item: (full[item], full[f"{item}_file"]) for item in ("dependencies", "training", "evaluation", "pretrained", "results")}
+    got = {
+        item: (full[item], full[f"{item}_file"])
+        for item in ("dependencies", "training", "evaluation", "pretrained", "results")
+    }
     assert got == {
         "dependencies": ("yes", "requirements.txt:1"),
         "training": ("yes", "README.md:12"),
@@ -105,7 +116,11 @@ def test_audit_checklist_after_deps_writes_verdicts_with_evidence(tmp_path: Path
         "results": ("yes", "README.md:17"),
     }
     assert (full["n_yes"], full["n_unclear"], full["status"], full["readme"], full["readme_format"]) == (
-        "5", "0", "ok", "README.md", "markdown"
+        "5",
+        "0",
+        "ok",
+        "README.md",
+        "markdown",
     )
     assert full["pretrained_link"] == "https://github.com/a/full/releases/tag/v1"
     assert full["results_section"] == "Paper › Results" and full["results_snippet"] == "ours | 97.5"
@@ -114,7 +129,9 @@ def test_audit_checklist_after_deps_writes_verdicts_with_evidence(tmp_path: Path
     mono = rows[GH + "b/mono"]
     assert mono["repo_subpath"] == "proj"
     assert mono["readme"] == "README.md"  # the linked folder has none: the repository's is used
-    assert [mono[item] for item in ("dependencies", "training", "evaluation", "pretrained", "results")] == ["no"] * 5
+    assert [mono[item] for item in ("dependencies", "training", "evaluation", "pretrained", "results")] == [
+        "no"
+    ] * 5
     assert mono["n_yes"] == "0"
 
     for row in rows.values():  # acceptance: evidence for every yes

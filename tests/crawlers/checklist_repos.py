@@ -29,7 +29,13 @@ TRAIN_LOOP = (
 )
 
 
-def build(tmp_path: Path, files: dict[str, str | bytes], *, subpath: str = "", declared: tuple[DeclaredFile, ...] = ()) -> CodeBaseChecklist:
+def build(
+    tmp_path: Path,
+    files: dict[str, str | bytes],
+    *,
+    subpath: str = "",
+    declared: tuple[DeclaredFile, ...] = (),
+) -> CodeBaseChecklist:
     """Commit ``files`` to a fresh repository and score it (declared files as `audit deps` would report)."""
     root, commit = make_repo(tmp_path / "repo", files)
     return score(ChecklistJob(URL, subpath, str(root), commit, declared))

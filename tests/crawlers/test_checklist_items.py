@@ -27,7 +27,9 @@ def test_dependencies_yes_from_a_dockerfile_that_installs_nothing_with_pip(tmp_p
 
 
 def test_dependencies_yes_from_readme_install_commands(tmp_path: Path) -> None:
-    readme = "# Tool\n\n## Setup\n\n```bash\nconda create -n env python=3.7\npip install torch==1.4 gym\n```\n"
+    readme = (
+        "# Tool\n\n## Setup\n\n```bash\nconda create -n env python=3.7\npip install torch==1.4 gym\n```\n"
+    )
     result = build(tmp_path, {"README.md": readme})
     assert verdict(result, "dependencies") == ("yes", "README.md:7")
     assert result.items["dependencies"].evidence.section == "Tool › Setup"
@@ -84,7 +86,11 @@ def test_training_yes_for_a_readme_command_whose_script_imports_the_trainer(tmp_
 
 
 def test_training_unclear_for_library_code_that_nothing_runs(tmp_path: Path) -> None:
-    files = {"pkg/solver.py": "class Solver:\n    def update(self, opt, loss):\n        loss.backward()\n        opt.step()\n"}
+    files = {
+        "pkg/solver.py": (
+            "class Solver:\n    def update(self, opt, loss):\n        loss.backward()\n        opt.step()\n"
+        )
+    }
     result = build(tmp_path, files)
     assert verdict(result, "training") == ("unclear", "pkg/solver.py:4")
 
@@ -95,7 +101,9 @@ def test_training_unclear_for_a_readme_command_whose_script_is_missing(tmp_path:
 
 
 def test_training_no_for_gradients_alone_as_in_a_saliency_script(tmp_path: Path) -> None:
-    saliency = "import torch\nx = torch.zeros(3, requires_grad=True)\n(x * 2).sum().backward()\nprint(x.grad)\n"
+    saliency = (
+        "import torch\nx = torch.zeros(3, requires_grad=True)\n(x * 2).sum().backward()\nprint(x.grad)\n"
+    )
     result = build(tmp_path, {"saliency.py": saliency})
     assert verdict(result, "training") == ("no", "")
 
@@ -104,7 +112,9 @@ def test_training_no_for_gradients_alone_as_in_a_saliency_script(tmp_path: Path)
 
 
 def test_evaluation_yes_for_an_eval_script(tmp_path: Path) -> None:
-    evaluate = "import torch\n\nif __name__ == '__main__':\n    model = torch.load('m.pt')\n    model.eval()\n"
+    evaluate = (
+        "import torch\n\nif __name__ == '__main__':\n    model = torch.load('m.pt')\n    model.eval()\n"
+    )
     result = build(tmp_path, {"train.py": TRAIN_LOOP, "eval.py": evaluate})
     assert verdict(result, "evaluation") == ("yes", "eval.py:3")
 
@@ -120,7 +130,11 @@ def test_evaluation_yes_for_an_evaluation_option(tmp_path: Path) -> None:
 
 
 def test_evaluation_yes_for_a_readme_line_naming_the_script_of_a_table(tmp_path: Path) -> None:
-    files = {"README.md": "# R\n\n- Table 1: `make_table.py`\n", "make_table.py": "print(1)\n", "train.py": TRAIN_LOOP}
+    files = {
+        "README.md": "# R\n\n- Table 1: `make_table.py`\n",
+        "make_table.py": "print(1)\n",
+        "train.py": TRAIN_LOOP,
+    }
     result = build(tmp_path, files)
     assert verdict(result, "evaluation") == ("yes", "README.md:3")
 
@@ -132,7 +146,10 @@ def test_evaluation_unclear_when_only_the_training_loop_evaluates(tmp_path: Path
 
 
 def test_evaluation_ignores_unit_tests(tmp_path: Path) -> None:
-    test = "import pytest\n\ndef test_shape():\n    assert 1 == 1\n\nif __name__ == '__main__':\n    pytest.main()\n"
+    test = (
+        "import pytest\n\ndef test_shape():\n    assert 1 == 1\n\n"
+        "if __name__ == '__main__':\n    pytest.main()\n"
+    )
     result = build(tmp_path, {"train.py": TRAIN_LOOP, "tests/test_model.py": test})
     assert verdict(result, "evaluation") == ("no", "")
 
@@ -164,7 +181,9 @@ def test_pretrained_yes_for_committed_checkpoints(tmp_path: Path) -> None:
 
 
 def test_pretrained_yes_for_a_download_command(tmp_path: Path) -> None:
-    readme = "First get the weights:\n\n```\nwget https://example.org/files/resnet50_ours.pth -P models/\n```\n"
+    readme = (
+        "First get the weights:\n\n```\nwget https://example.org/files/resnet50_ours.pth -P models/\n```\n"
+    )
     result = build(tmp_path, {"README.md": readme})
     assert verdict(result, "pretrained") == ("yes", "README.md:4")
 
@@ -175,7 +194,9 @@ def test_pretrained_unclear_when_offered_without_a_link(tmp_path: Path) -> None:
 
 
 def test_pretrained_no_when_announced_as_coming_soon(tmp_path: Path) -> None:
-    result = build(tmp_path, {"README.md": "## Pretrained models\n\nComing soon.\n\nPretrained weights: coming soon\n"})
+    result = build(
+        tmp_path, {"README.md": "## Pretrained models\n\nComing soon.\n\nPretrained weights: coming soon\n"}
+    )
     assert verdict(result, "pretrained") == ("no", "README.md:5")
 
 
@@ -190,7 +211,9 @@ RESULTS_TABLE = "| Model | Top-1 (%) |\n| --- | ---: |\n| ResNet-50 | 76.1 |\n| 
 
 
 def test_results_yes_for_a_table_with_a_command(tmp_path: Path) -> None:
-    readme = f"# M\n\n## Results\n\n{RESULTS_TABLE}\n## Reproduce\n\n```\npython eval.py --ckpt ours.pth\n```\n"
+    readme = (
+        f"# M\n\n## Results\n\n{RESULTS_TABLE}\n## Reproduce\n\n```\npython eval.py --ckpt ours.pth\n```\n"
+    )
     result = build(tmp_path, {"README.md": readme})
     assert verdict(result, "results") == ("yes", "README.md:5")
     assert result.items["results"].evidence.snippet == "ResNet-50 | 76.1"
@@ -210,13 +233,16 @@ def test_results_unclear_for_a_figure_with_commands(tmp_path: Path) -> None:
 
 
 def test_results_no_for_a_table_of_options(tmp_path: Path) -> None:
-    readme = "| Argument | Default |\n| --- | --- |\n| lr | 0.1 |\n| epochs | 200 |\n\n```\npython train.py\n```\n"
+    readme = (
+        "| Argument | Default |\n| --- | --- |\n| lr | 0.1 |\n| epochs | 200 |\n\n```\npython train.py\n```\n"
+    )
     assert verdict(build(tmp_path, {"README.md": readme}), "results") == ("no", "")
 
 
 def test_results_yes_for_an_html_table(tmp_path: Path) -> None:
     readme = (
-        "<table>\n<tr><th>Dataset</th><th>Accuracy (%)</th></tr>\n<tr><td>MNIST</td><td>98.89</td></tr>\n</table>\n\n"
+        "<table>\n<tr><th>Dataset</th><th>Accuracy (%)</th></tr>\n"
+        "<tr><td>MNIST</td><td>98.89</td></tr>\n</table>\n\n"
         "    python attack.py --model m.ckpt\n"
     )
     result = build(tmp_path, {"README.md": readme})
@@ -226,7 +252,8 @@ def test_results_yes_for_an_html_table(tmp_path: Path) -> None:
 def test_results_yes_in_restructuredtext(tmp_path: Path) -> None:
     readme = (
         "Model\n=====\n\nResults\n-------\n\n"
-        "+--------+----------+\n| model  | accuracy |\n+========+==========+\n| ours   | 95.1     |\n+--------+----------+\n\n"
+        "+--------+----------+\n| model  | accuracy |\n+========+==========+\n"
+        "| ours   | 95.1     |\n+--------+----------+\n\n"
         ".. code-block:: bash\n\n    python train.py --epochs 10\n"
     )
     result = build(tmp_path, {"README.rst": readme})

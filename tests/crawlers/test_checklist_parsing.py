@@ -47,14 +47,19 @@ def test_markdown_blocks_keep_lines_sections_links_and_tables() -> None:
         ("code", 20, ("Paper", "Results", "Commands")),
     ]
     intro = doc.blocks[1]
-    assert [link.url for link in intro.links] == ["https://x.org/p", "https://drive.google.com/file/d/abc/view"]
+    assert [link.url for link in intro.links] == [
+        "https://x.org/p",
+        "https://drive.google.com/file/d/abc/view",
+    ]
     assert doc.blocks[3].rows == (("Method", "Acc."), ("ours", "91.2"))
     assert doc.blocks[4].rows == (("Set", "F1"), ("dev", "88.0"))
     assert doc.blocks[5].links[0].url == "https://x.org/r"
 
 
 def test_commands_join_continuations_and_split_chains() -> None:
-    found = [(c.line, c.program, c.target, c.args) for c in commands_in(parse_markdown(MARKDOWN, "README.md"))]
+    found = [
+        (c.line, c.program, c.target, c.args) for c in commands_in(parse_markdown(MARKDOWN, "README.md"))
+    ]
     assert found == [
         (16, "python", "train.py", ("--epochs", "10")),
         (16, "shell", "scripts/eval.sh", ()),
@@ -112,8 +117,8 @@ def test_a_readme_that_docutils_cannot_parse_yields_no_blocks() -> None:
 def test_a_symlinked_readme_is_not_followed(tmp_path: Path) -> None:
     outside = tmp_path / "secret.md"
     outside.write_text("| a | b |\n|---|---|\n| x | 1.0 |\n\n    python t.py\n")
-    from tests.crawlers.repo_factory import make_repo
     from crawlers.checklist import ChecklistJob, score
+    from tests.crawlers.repo_factory import make_repo
 
     root, commit = make_repo(tmp_path / "repo", {"x.py": "x = 1\n"}, symlinks={"README.md": str(outside)})
     result = score(ChecklistJob("https://github.com/o/r", "", str(root), commit))
@@ -135,14 +140,19 @@ def test_a_linked_sub_folder_is_scored_alone_with_paths_from_the_repository_root
 
 
 def test_a_missing_sub_folder_scores_the_whole_repository(tmp_path: Path) -> None:
-    result = build(tmp_path, {"README.md": "# r\n", "eval.py": "if __name__ == '__main__':\n    pass\n"}, subpath="gone")
+    result = build(
+        tmp_path, {"README.md": "# r\n", "eval.py": "if __name__ == '__main__':\n    pass\n"}, subpath="gone"
+    )
     assert result.status == "subpath_missing"
     assert verdict(result, "evaluation") == ("yes", "eval.py:1")
 
 
 def test_python2_and_undecodable_files_still_count(tmp_path: Path) -> None:
     files = {
-        "train.py": "import tensorflow as tf\nprint 'epoch'\nopt = tf.train.AdamOptimizer(0.1)\ntrain_op = opt.minimize(loss)\n",
+        "train.py": (
+            "import tensorflow as tf\nprint 'epoch'\nopt = tf.train.AdamOptimizer(0.1)\n"
+            "train_op = opt.minimize(loss)\n"
+        ),
         "notes.py": b"# caf\xe9\nx = 1\n",
     }
     result = build(tmp_path, files)

@@ -44,7 +44,11 @@ def checklist_row(url: str, sub: str, status: str, verdicts: tuple[str, ...], **
 ROWS = [
     checklist_row(GH + "a/one", "", "ok", ("yes", "yes", "yes", "no", "yes"), training_file="train.py:12"),
     checklist_row(
-        GH + "b/two", "sub", "ok", ("yes", "yes", "unclear", "yes", "no"), pretrained_link="javascript:alert(1)"
+        GH + "b/two",
+        "sub",
+        "ok",
+        ("yes", "yes", "unclear", "yes", "no"),
+        pretrained_link="javascript:alert(1)",
     ),
     checklist_row(GH + "c/three", "", "ok", ("no", "yes", "no", "no", "no")),
     checklist_row(GH + "e/five", "", "ok", ("no", "no", "no", "no", "no")),
@@ -80,14 +84,37 @@ def test_census_json_checklist_numbers(folder: Path) -> None:
     low, high = proportion_confint(3, 4, alpha=0.05, method="wilson")
     assert doc["items"]["training"]["ci_low"] == pytest.approx(low, abs=1e-12)
     assert doc["items"]["training"]["ci_high"] == pytest.approx(high, abs=1e-12)
-    assert doc["unclear"] == {"dependencies": 0, "training": 0, "evaluation": 1, "pretrained": 0, "results": 0}
+    assert doc["unclear"] == {
+        "dependencies": 0,
+        "training": 0,
+        "evaluation": 1,
+        "pretrained": 0,
+        "results": 0,
+    }
     assert doc["no"] == {"dependencies": 2, "training": 1, "evaluation": 2, "pretrained": 3, "results": 3}
     assert share(doc["all_five"]) == (0, 4) and doc["mean_items_met"] == 2.0
-    assert [(d["items_met"], d["k"]) for d in doc["distribution"]] == [(0, 1), (1, 1), (2, 0), (3, 1), (4, 1), (5, 0)]
-    tiers = {t: (g["code_bases"], g["mean_items_met"], share(g["items"]["evaluation"])) for t, g in doc["by_tier"].items()}
+    assert [(d["items_met"], d["k"]) for d in doc["distribution"]] == [
+        (0, 1),
+        (1, 1),
+        (2, 0),
+        (3, 1),
+        (4, 1),
+        (5, 0),
+    ]
+    tiers = {
+        t: (g["code_bases"], g["mean_items_met"], share(g["items"]["evaluation"]))
+        for t, g in doc["by_tier"].items()
+    }
     assert tiers == {"poster": (2, 3.5, (1, 2)), "spotlight": (1, 1.0, (0, 1)), "talk": (1, 0.0, (0, 1))}
-    frameworks = {k: (g["code_bases"], share(g["items"]["dependencies"])) for k, g in doc["by_framework"].items()}
-    assert frameworks == {"pytorch": (3, (2, 3)), "tensorflow": (1, (1, 1)), "keras": (1, (1, 1)), "none": (1, (0, 1))}
+    frameworks = {
+        k: (g["code_bases"], share(g["items"]["dependencies"])) for k, g in doc["by_framework"].items()
+    }
+    assert frameworks == {
+        "pytorch": (3, (2, 3)),
+        "tensorflow": (1, (1, 1)),
+        "keras": (1, (1, 1)),
+        "none": (1, (0, 1)),
+    }
     assert doc["by_framework"]["pytorch"]["mean_items_met"] == pytest.approx(8 / 3, abs=1e-3)
     assert doc["by_domain"] is None  # papers.csv has no domain column
     sources = json.loads((folder / "census.json").read_text())["sources"]
@@ -113,7 +140,10 @@ def test_markdown_per_repository_table_links_to_the_evidence(folder: Path) -> No
     assert "| Training code | 3 | 75.0% [30.1, 95.4] | 0 | 1 |" in text
     base = f"https://github.com/a/one/blob/{A}"
     assert f"| a/one | poster | 4 | [yes]({base}/README.md#L3) | [yes]({base}/train.py#L12) |" in text
-    assert "| b/two/sub | poster | 3 | yes `README.md:3` | yes `README.md:3` | unclear | yes `README.md:3` | no |" in text
+    assert (
+        "| b/two/sub | poster | 3 | yes `README.md:3` | yes `README.md:3` | unclear | "
+        "yes `README.md:3` | no |" in text
+    )
     assert "r/rej" not in text and "z/other" not in text
 
 
@@ -125,8 +155,13 @@ def test_html_links_evidence_but_never_unsafe_urls(folder: Path) -> None:
 
 
 def test_blob_links_only_for_known_forges_and_safe_links_only_for_http() -> None:
-    assert blob_url(GH + "o/r", "c" * 40, "nb.ipynb:cell3") == f"https://github.com/o/r/blob/{'c' * 40}/nb.ipynb"
-    assert blob_url("https://gitlab.com/g/s/r", "c1", "a b.py:7") == "https://gitlab.com/g/s/r/-/blob/c1/a%20b.py#L7"
+    assert (
+        blob_url(GH + "o/r", "c" * 40, "nb.ipynb:cell3") == f"https://github.com/o/r/blob/{'c' * 40}/nb.ipynb"
+    )
+    assert (
+        blob_url("https://gitlab.com/g/s/r", "c1", "a b.py:7")
+        == "https://gitlab.com/g/s/r/-/blob/c1/a%20b.py#L7"
+    )
     assert blob_url("https://example.org/o/r", "c1", "a.py:1") == ""
     assert blob_url(GH + "o/r", "", "a.py:1") == ""
     assert safe_link("https://drive.google.com/x") == "https://drive.google.com/x"

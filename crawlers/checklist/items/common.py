@@ -13,13 +13,25 @@ from crawlers.checklist.document import Block, Document
 from crawlers.checklist.records import Evidence, snippet
 
 TRAIN_NAME = re.compile(r"train|(^|_)fit|finetune|fine_tune|pretrain|(^|_)learn")
-EVAL_NAME = re.compile(r"eval|(^|_)test|infer|predict|validat|attack|(^|_)score|reproduce|table\d|results?_table|accuracy|metric")
-TRAIN_SECTION = re.compile(r"\btrain|\bfine-?tun|\bpre-?train|\blearning\b|run (an |the )?experiments?|\busage\b|how to run|quick ?start|getting started|\brun\b", re.I)
-EVAL_SECTION = re.compile(r"\beval|\btest|\binference|\breproduc|\battack|\bpredict|\baccuracy|\bmetrics?\b", re.I)
+EVAL_NAME = re.compile(
+    r"eval|(^|_)test|infer|predict|validat|attack|(^|_)score|reproduce|table\d|results?_table|accuracy|metric"
+)
+TRAIN_SECTION = re.compile(
+    r"\btrain|\bfine-?tun|\bpre-?train|\blearning\b|run (an |the )?experiments?|\busage\b|how to run|"
+    r"quick ?start|getting started|\brun\b",
+    re.I,
+)
+EVAL_SECTION = re.compile(
+    r"\beval|\btest|\binference|\breproduc|\battack|\bpredict|\baccuracy|\bmetrics?\b", re.I
+)
 #: Sections about unit tests or plots, whose commands are not evaluation.
 NOT_EVAL_SECTION = re.compile(r"unit ?tests?|running tests|\btests\b|plot|visuali[sz]|train", re.I)
-TRAIN_ARGS = re.compile(r"(^|_)(n_?)?epochs?($|_)|^lr$|learning.?rate|train.?steps|num.?iter|total_frames|num_timesteps")
-EVAL_ARGS = re.compile(r"^(eval|evaluate|evaluation|test|testing|inference|predict|(eval|test)_?only|do_?(eval|test)|is_?test)$|(^|_)(meta_)?test$|^eval(uate)?$")
+TRAIN_ARGS = re.compile(
+    r"(^|_)(n_?)?epochs?($|_)|^lr$|learning.?rate|train.?steps|num.?iter|total_frames|num_timesteps"
+)
+EVAL_ARGS = re.compile(
+    r"^(eval|evaluate|evaluation|test|testing|inference|predict|(eval|test)_?only|do_?(eval|test)|is_?test)$|(^|_)(meta_)?test$|^eval(uate)?$"
+)
 #: Folders whose ``test_*.py`` are unit tests, not evaluation scripts.
 TEST_DIRS = {"test", "tests", "testing", "unittests", "unit_tests"}
 

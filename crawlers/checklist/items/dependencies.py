@@ -20,15 +20,28 @@ from crawlers.checklist.records import NO, UNCLEAR, YES, Evidence, ItemVerdict, 
 
 ITEM = "dependencies"
 #: Declaration kinds in the order their evidence is preferred.
-KIND_ORDER = ("requirements.txt", "environment.yml", "setup.py", "pyproject.toml", "Pipfile", "setup.cfg", "Dockerfile")
+KIND_ORDER = (
+    "requirements.txt",
+    "environment.yml",
+    "setup.py",
+    "pyproject.toml",
+    "Pipfile",
+    "setup.cfg",
+    "Dockerfile",
+)
 WHOLE_ENVIRONMENT = {"environment.yml", "Dockerfile"}
-REQUIREMENTS_SECTION = re.compile(r"require|dependenc|prerequisite|install|setup|set up|environment|librar|packages", re.I)
+REQUIREMENTS_SECTION = re.compile(
+    r"require|dependenc|prerequisite|install|setup|set up|environment|librar|packages", re.I
+)
 FRAMEWORK_VERSION = re.compile(
     r"\b(python|py(torch)?|torch|tensorflow(-gpu)?|tf|keras|jax|mxnet|chainer|theano|numpy|scipy|cuda|cudnn|gym|"
     r"scikit-learn|sklearn|pandas|opencv)\b[\s:=<>(v]*(version\s*)?v?\d+(\.\d+)+",
     re.I,
 )
-PACKAGE_WORDS = re.compile(r"\b(python|pytorch|torch|tensorflow|keras|jax|numpy|scipy|sklearn|scikit|pandas|cuda|matplotlib|gym)\b", re.I)
+PACKAGE_WORDS = re.compile(
+    r"\b(python|pytorch|torch|tensorflow|keras|jax|numpy|scipy|sklearn|scikit|pandas|cuda|matplotlib|gym)\b",
+    re.I,
+)
 FROM_FILE = re.compile(r"^(-r|--requirement|-e|--editable|-f|--file)$")
 
 
@@ -40,7 +53,11 @@ def _declared(files: list[DeclaredFile]) -> ItemVerdict | None:
         path, _, line = (best.evidence or best.path).rpartition(":")
         if not path or not line.isdigit():
             path, line = best.path, "0"
-        what = f"{best.kind}: {best.packages} package(s)" if best.packages else f"{best.kind} (a whole environment)"
+        what = (
+            f"{best.kind}: {best.packages} package(s)"
+            if best.packages
+            else f"{best.kind} (a whole environment)"
+        )
         others = ", ".join(sorted({f.path for f in useful} - {best.path}))
         note = "declared file found by audit deps" + (f"; also {others}" if others else "")
         return ItemVerdict(ITEM, YES, Evidence(file=path, line=int(line), snippet=snippet(what)), note)
@@ -60,9 +77,23 @@ def _installed_packages(args: tuple[str, ...]) -> tuple[bool, list[str]]:
         if sub in {"sync"} or (sub == "install" and not [w for w in rest if not w.startswith("-")]):
             return sub != "create", []  # ``poetry install`` / ``pipenv install``: from the project file
         from_file = any(FROM_FILE.match(w) for w in rest) or "." in rest
-        named = [w for i, w in enumerate(rest) if not w.startswith("-") and not (i and FROM_FILE.match(rest[i - 1]))]
-        named = [w for w in named if w not in {"."} and not re.match(r"^(python|pip)([=<>].*)?$", w) and not w.startswith(("$", "<"))]
-        named = [w for w in named if not (rest.index(w) and rest[rest.index(w) - 1] in {"-n", "--name", "-c", "--channel"})]
+        named = [
+            w
+            for i, w in enumerate(rest)
+            if not w.startswith("-") and not (i and FROM_FILE.match(rest[i - 1]))
+        ]
+        named = [
+            w
+            for w in named
+            if w not in {"."}
+            and not re.match(r"^(python|pip)([=<>].*)?$", w)
+            and not w.startswith(("$", "<"))
+        ]
+        named = [
+            w
+            for w in named
+            if not (rest.index(w) and rest[rest.index(w) - 1] in {"-n", "--name", "-c", "--channel"})
+        ]
         return from_file, named
     return False, []
 
@@ -72,14 +103,20 @@ def _commands(base: CodeBase) -> ItemVerdict | None:
     single: Evidence | None = None
     for document, command in readme_commands(base):
         if command.program == "docker" and command.args[:1] and command.args[0] in {"build", "pull"}:
-            return ItemVerdict(ITEM, YES, command_evidence(document, command), "README builds or pulls a Docker image")
+            return ItemVerdict(
+                ITEM, YES, command_evidence(document, command), "README builds or pulls a Docker image"
+            )
         if command.program != "install":
             continue
         if command.target == "setup.py":
-            return ItemVerdict(ITEM, YES, command_evidence(document, command), "README installs the package (setup.py)")
+            return ItemVerdict(
+                ITEM, YES, command_evidence(document, command), "README installs the package (setup.py)"
+            )
         from_file, named = _installed_packages(command.args)
         if from_file:
-            return ItemVerdict(ITEM, YES, command_evidence(document, command), "README installs from a declaration file")
+            return ItemVerdict(
+                ITEM, YES, command_evidence(document, command), "README installs from a declaration file"
+            )
         for name in named:
             packages.setdefault(name.lower(), command_evidence(document, command))
         if named and single is None:
@@ -114,5 +151,11 @@ def judge(base: CodeBase) -> ItemVerdict:
         return found
     empty = [f for f in base.declared if f.packages == 0 and f.kind not in WHOLE_ENVIRONMENT]
     if found is None and empty:
-        return ItemVerdict(ITEM, UNCLEAR, Evidence(file=empty[0].path), "declaration file with no package in it")
-    return found or _prose(base) or ItemVerdict(ITEM, NO, note="no declaration file, install command or list of packages")
+        return ItemVerdict(
+            ITEM, UNCLEAR, Evidence(file=empty[0].path), "declaration file with no package in it"
+        )
+    return (
+        found
+        or _prose(base)
+        or ItemVerdict(ITEM, NO, note="no declaration file, install command or list of packages")
+    )

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from crawlers.checklist.codebase import CodeBase
 from crawlers.checklist.code import FileFacts
+from crawlers.checklist.codebase import CodeBase
 from crawlers.checklist.items.common import (
     EVAL_ARGS,
     EVAL_NAME,
@@ -60,10 +60,23 @@ def _commands(base: CodeBase) -> ItemVerdict | None:
         if facts is not None and is_unit_test(facts):
             continue
         if path:
-            why = "named for evaluation" if named else "with an evaluation option" if flagged else "in an evaluation section"
-            return ItemVerdict(ITEM, YES, command_evidence(document, command), f"README command runs {path} ({why})")
+            why = (
+                "named for evaluation"
+                if named
+                else "with an evaluation option"
+                if flagged
+                else "in an evaluation section"
+            )
+            return ItemVerdict(
+                ITEM, YES, command_evidence(document, command), f"README command runs {path} ({why})"
+            )
         if missing is None:
-            missing = ItemVerdict(ITEM, UNCLEAR, command_evidence(document, command), "README evaluation command runs a file not in the checkout")
+            missing = ItemVerdict(
+                ITEM,
+                UNCLEAR,
+                command_evidence(document, command),
+                "README evaluation command runs a file not in the checkout",
+            )
     return missing
 
 
@@ -79,24 +92,41 @@ def _entry_points(base: CodeBase) -> ItemVerdict | None:
     named = sorted((f for f in entries if evaluates_by_name(f)), key=lambda f: (f.path.count("/"), f.path))
     if named:
         best = named[0]
-        return ItemVerdict(ITEM, YES, facts_evidence(best, best.entry_line, best.path), "entry point named for evaluation")
-    moded = [f for f in base.facts if f.eval_mode and not is_unit_test(f) and (f.entry_point or f.kind == "config")]
+        return ItemVerdict(
+            ITEM, YES, facts_evidence(best, best.entry_line, best.path), "entry point named for evaluation"
+        )
+    moded = [
+        f for f in base.facts if f.eval_mode and not is_unit_test(f) and (f.entry_point or f.kind == "config")
+    ]
     if moded:
         best = min(moded, key=lambda f: (f.kind == "config", f.path.count("/"), f.path))
         signal = best.eval_mode[0]
-        return ItemVerdict(ITEM, YES, facts_evidence(best, signal.line, signal.what), "entry point with an evaluation mode")
+        return ItemVerdict(
+            ITEM, YES, facts_evidence(best, signal.line, signal.what), "entry point with an evaluation mode"
+        )
     return None
 
 
 def _table_scripts(base: CodeBase) -> ItemVerdict | None:
     for document in base.docs:
         for block in document.blocks:
-            if block.kind not in {"paragraph", "list_item", "table"} or not TABLE_REFERENCE.search(block.text):
+            if block.kind not in {"paragraph", "list_item", "table"} or not TABLE_REFERENCE.search(
+                block.text
+            ):
                 continue
             for name in [*block.code_spans, *(m.group(0) for m in FILE_WORD.finditer(block.text))]:
                 path = base.resolve(name)
-                if path and not TRAIN_NAME.search(path.rsplit("/", 1)[-1].lower()) and not path.endswith("setup.py"):
-                    return ItemVerdict(ITEM, YES, block_evidence(document, block), f"README names {path} as evaluating or producing results")
+                if (
+                    path
+                    and not TRAIN_NAME.search(path.rsplit("/", 1)[-1].lower())
+                    and not path.endswith("setup.py")
+                ):
+                    return ItemVerdict(
+                        ITEM,
+                        YES,
+                        block_evidence(document, block),
+                        f"README names {path} as evaluating or producing results",
+                    )
     return None
 
 
@@ -111,8 +141,20 @@ def judge(base: CodeBase) -> ItemVerdict:
     if loops:
         best = min(loops, key=lambda f: (not f.entry_point, f.path))
         signal = best.eval_loop[0]
-        return ItemVerdict(ITEM, UNCLEAR, facts_evidence(best, signal.line, signal.what), "evaluation only inside training code")
-    library = [f for f in base.facts if EVAL_NAME.search(f.stem) and not is_unit_test(f) and f.kind == "python"]
+        return ItemVerdict(
+            ITEM,
+            UNCLEAR,
+            facts_evidence(best, signal.line, signal.what),
+            "evaluation only inside training code",
+        )
+    library = [
+        f for f in base.facts if EVAL_NAME.search(f.stem) and not is_unit_test(f) and f.kind == "python"
+    ]
     if library:
-        return ItemVerdict(ITEM, UNCLEAR, facts_evidence(library[0], 1, library[0].path), "evaluation module that no entry point runs")
+        return ItemVerdict(
+            ITEM,
+            UNCLEAR,
+            facts_evidence(library[0], 1, library[0].path),
+            "evaluation module that no entry point runs",
+        )
     return ItemVerdict(ITEM, NO, note="no evaluation code")

@@ -24,21 +24,28 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from crawlers.checklist.codebase import CodeBase
-from crawlers.checklist.document import Block, Document
 from crawlers.checklist.commands import commands_in
+from crawlers.checklist.document import Block
 from crawlers.checklist.items.common import block_evidence, command_evidence
 from crawlers.checklist.records import NO, UNCLEAR, YES, Evidence, ItemVerdict, snippet
 from crawlers.dependencies.files import read_text
 
 ITEM = "pretrained"
 WEIGHT_WORDS = re.compile(
-    r"pre-?trained|pretrain|checkpoints?|\bckpts?\b|\bweights?\b|trained (models?|agents?|networks?|policies)|"
-    r"model[ -]?zoo|model files?|saved models?|download (the |our )?models?|models? download|released models?",
+    r"pre-?trained|pretrain|checkpoints?|\bckpts?\b|\bweights?\b|"
+    r"trained (models?|agents?|networks?|policies)|model[ -]?zoo|model files?|saved models?|"
+    r"download (the |our )?models?|models? download|released models?",
     re.I,
 )
 MODEL_WORD = re.compile(r"\bmodels?\b", re.I)
-DATA_WORDS = re.compile(r"\b(data|dataset|datasets|features|embeddings?|glove|word2vec|corpus|images)\b", re.I)
-NOT_AVAILABLE = re.compile(r"coming soon|not (yet )?(be )?(available|released)|will be (released|available|uploaded)|\bTBA\b|\bTBD\b|\bsoon\b", re.I)
+DATA_WORDS = re.compile(
+    r"\b(data|dataset|datasets|features|embeddings?|glove|word2vec|corpus|images)\b", re.I
+)
+NOT_AVAILABLE = re.compile(
+    r"coming soon|not (yet )?(be )?(available|released)|will be (released|available|uploaded)|"
+    r"\bTBA\b|\bTBD\b|\bsoon\b",
+    re.I,
+)
 HOSTS = (
     "drive.google.com",
     "docs.google.com",
@@ -61,10 +68,45 @@ HOSTS = (
     "bitbucket.org",
 )
 WEIGHT_SUFFIXES = (
-    ".pt", ".pth", ".ckpt", ".h5", ".hdf5", ".onnx", ".safetensors", ".caffemodel", ".t7", ".tflite",
-    ".params", ".weights", ".pb", ".keras", ".mlmodel", ".pdparams", ".npz", ".pkl", ".bin", ".tar", ".tar.gz", ".zip",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".hdf5",
+    ".onnx",
+    ".safetensors",
+    ".caffemodel",
+    ".t7",
+    ".tflite",
+    ".params",
+    ".weights",
+    ".pb",
+    ".keras",
+    ".mlmodel",
+    ".pdparams",
+    ".npz",
+    ".pkl",
+    ".bin",
+    ".tar",
+    ".tar.gz",
+    ".zip",
 )
-STRONG_SUFFIXES = (".pt", ".pth", ".ckpt", ".h5", ".hdf5", ".onnx", ".safetensors", ".caffemodel", ".t7", ".tflite", ".params", ".weights", ".pdparams", ".keras")
+STRONG_SUFFIXES = (
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".hdf5",
+    ".onnx",
+    ".safetensors",
+    ".caffemodel",
+    ".t7",
+    ".tflite",
+    ".params",
+    ".weights",
+    ".pdparams",
+    ".keras",
+)
 TF_CHECKPOINT = re.compile(r"\.(index|data-\d{5}-of-\d{5}|meta)$")
 WEIGHT_PATH = re.compile(r"model|weight|checkpoint|ckpt|pretrain|trained|snapshot", re.I)
 DATA_PATH = re.compile(r"(^|/)(data|datasets?|vocab\w*|embeddings?|glove)(/|$)|vocab|embedding|glove", re.I)
@@ -88,8 +130,27 @@ def is_weight_url(url: str) -> bool:
 
 
 #: Folders whose files are saved models whatever their extension (``model_save/model``).
-WEIGHT_FOLDER = re.compile(r"^(checkpoints?|ckpts?|ckpt_dir|saved_models?|model_save|pretrained(_models?)?|pre_trained|weights|trained_models?|model_zoo)$", re.I)
-NOT_WEIGHTS = (".py", ".md", ".txt", ".json", ".yaml", ".yml", ".sh", ".cfg", ".ini", ".csv", ".log", ".ipynb", ".png", ".jpg", ".pdf")
+WEIGHT_FOLDER = re.compile(
+    r"^(checkpoints?|ckpts?|ckpt_dir|saved_models?|model_save|pretrained(_models?)?|pre_trained|weights|trained_models?|model_zoo)$",
+    re.I,
+)
+NOT_WEIGHTS = (
+    ".py",
+    ".md",
+    ".txt",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".sh",
+    ".cfg",
+    ".ini",
+    ".csv",
+    ".log",
+    ".ipynb",
+    ".png",
+    ".jpg",
+    ".pdf",
+)
 AVAILABLE = re.compile(
     r"\bwe (provide|release|share|offer)|\b(are|is) (provided|available|released|shared|hosted)|available|"
     r"download|can be found|on request|upon request|contact|link",
@@ -136,19 +197,36 @@ def _links(base: CodeBase) -> tuple[ItemVerdict | None, ItemVerdict | None]:
             words = WEIGHT_WORDS.search(context) or (header and MODEL_WORD.search(header))
             models = MODEL_WORD.search(block.text) and not DATA_WORDS.search(block.text)
             if WEIGHT_WORDS.search(block.text) and NOT_AVAILABLE.search(block.text) and not block.links:
-                return ItemVerdict(ITEM, NO, block_evidence(document, block), "pre-trained models announced as not available"), None
+                return ItemVerdict(
+                    ITEM, NO, block_evidence(document, block), "pre-trained models announced as not available"
+                ), None
             for link in block.links:
                 if is_weight_url(link.url):
-                    return ItemVerdict(ITEM, YES, block_evidence(document, block, link=link.url), "link to a weight file"), None
+                    return ItemVerdict(
+                        ITEM, YES, block_evidence(document, block, link=link.url), "link to a weight file"
+                    ), None
                 if not is_host(link.url):
                     continue
                 if (words or models or WEIGHT_WORDS.search(link.text)) and (
-                    not DATA_WORDS.search(block.text) or WEIGHT_WORDS.search(block.text + link.text) or DOWNLOAD_TEXT.search(link.text)
+                    not DATA_WORDS.search(block.text)
+                    or WEIGHT_WORDS.search(block.text + link.text)
+                    or DOWNLOAD_TEXT.search(link.text)
                 ):
-                    return ItemVerdict(ITEM, YES, block_evidence(document, block, link=link.url), "link to hosted weights"), None
-            if vague is None and WEIGHT_WORDS.search(block.text) and AVAILABLE.search(block.text) and not DATA_WORDS.search(block.text):
+                    return ItemVerdict(
+                        ITEM, YES, block_evidence(document, block, link=link.url), "link to hosted weights"
+                    ), None
+            if (
+                vague is None
+                and WEIGHT_WORDS.search(block.text)
+                and AVAILABLE.search(block.text)
+                and not DATA_WORDS.search(block.text)
+            ):
                 link = block.links[0].url if block.links else ""
-                why = "weights offered with a link that is not a file host" if link else "weights offered without a link"
+                why = (
+                    "weights offered with a link that is not a file host"
+                    if link
+                    else "weights offered without a link"
+                )
                 vague = ItemVerdict(ITEM, UNCLEAR, block_evidence(document, block, link=link), why)
     return None, vague
 
@@ -157,7 +235,11 @@ def _downloads(base: CodeBase) -> ItemVerdict | None:
     for document in base.docs:
         blocks = document.blocks
         for command in commands_in(document):
-            if command.program != "download" or not command.target.startswith("http") or command.block is None:
+            if (
+                command.program != "download"
+                or not command.target.startswith("http")
+                or command.block is None
+            ):
                 continue
             context = _context(blocks, blocks.index(command.block))
             if is_weight_url(command.target) or (is_host(command.target) and WEIGHT_WORDS.search(context)):
@@ -169,7 +251,10 @@ def _downloads(base: CodeBase) -> ItemVerdict | None:
             for signal in facts.urls:
                 if is_weight_url(signal.what) or is_host(signal.what):
                     return ItemVerdict(
-                        ITEM, YES, Evidence(file=facts.path, line=signal.line, link=signal.what), "download script for weights"
+                        ITEM,
+                        YES,
+                        Evidence(file=facts.path, line=signal.line, link=signal.what),
+                        "download script for weights",
                     )
     return None
 
@@ -184,7 +269,12 @@ def _text_pointers(base: CodeBase) -> ItemVerdict | None:
         for number, line in enumerate(text.splitlines(), start=1):
             for url in re.findall(r"https?://\S+", line):
                 if is_host(url) or is_weight_url(url):
-                    return ItemVerdict(ITEM, YES, Evidence(file=path, line=number, snippet=snippet(line), link=url), "file pointing to hosted weights")
+                    return ItemVerdict(
+                        ITEM,
+                        YES,
+                        Evidence(file=path, line=number, snippet=snippet(line), link=url),
+                        "file pointing to hosted weights",
+                    )
     return None
 
 
@@ -193,11 +283,18 @@ def judge(base: CodeBase) -> ItemVerdict:
     if hub:
         facts = base.facts_of(hub[0])
         line = facts.entry_line if facts and facts.entry_line > 1 else 1
-        return ItemVerdict(ITEM, YES, Evidence(file=hub[0], line=line, snippet="PyTorch Hub entry points"), "hubconf.py (PyTorch Hub)")
+        return ItemVerdict(
+            ITEM,
+            YES,
+            Evidence(file=hub[0], line=line, snippet="PyTorch Hub entry points"),
+            "hubconf.py (PyTorch Hub)",
+        )
     weights = [f for f in base.files if _weight_file(f) and not (base.repo_root / f).is_symlink()]
     if weights:
         note = f"{len(weights)} weight file(s) in the checkout"
-        return ItemVerdict(ITEM, YES, Evidence(file=weights[0], snippet=snippet(", ".join(weights[:3]))), note)
+        return ItemVerdict(
+            ITEM, YES, Evidence(file=weights[0], snippet=snippet(", ".join(weights[:3]))), note
+        )
     linked, vague = _links(base)
     if linked is not None and linked.verdict == YES:
         return linked

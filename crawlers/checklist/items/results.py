@@ -29,13 +29,24 @@ NOT_RESULTS = re.compile(
     r"packages?|versions?|librar(y|ies)|requirements?|dependenc(y|ies)|commands?|usage|help|type)\b",
     re.I,
 )
-RESULT_WORDS = re.compile(r"\b(results?|accuracy|performance|error|score|auc|bleu|fid|psnr|top-?1|achieves?|obtained|reported)\b", re.I)
+RESULT_WORDS = re.compile(
+    r"\b(results?|accuracy|performance|error|score|auc|bleu|fid|psnr|top-?1|achieves?|obtained|reported)\b",
+    re.I,
+)
 RESULT_IMAGE = re.compile(r"result|table|accuracy|performance|curve|plot|comparison", re.I)
 
 
 def _numeric(cell: str) -> bool:
     text = cell.strip().strip("*_ ")
-    return bool(text) and not VERSION.search(text) and bool(NUMBER.fullmatch(text) or re.search(r"\d+(\.\d+)?\s*(%|±)", text) or re.fullmatch(r"[-+]?\d+\.\d+\s*(\(.*\))?", text))
+    return (
+        bool(text)
+        and not VERSION.search(text)
+        and bool(
+            NUMBER.fullmatch(text)
+            or re.search(r"\d+(\.\d+)?\s*(%|±)", text)
+            or re.fullmatch(r"[-+]?\d+\.\d+\s*(\(.*\))?", text)
+        )
+    )
 
 
 def is_results_table(block: Block) -> bool:
@@ -59,14 +70,27 @@ def judge(base: CodeBase) -> ItemVerdict:
         note = f"results table and {len(runs)} command(s), e.g. line {runs[0].line}: {runs[0].text[:60]}"
         return ItemVerdict(ITEM, YES, block_evidence(readme, table, text=row), note)
     if tables:
-        return ItemVerdict(ITEM, UNCLEAR, block_evidence(readme, tables[0]), "results table without a command that produces it")
+        return ItemVerdict(
+            ITEM,
+            UNCLEAR,
+            block_evidence(readme, tables[0]),
+            "results table without a command that produces it",
+        )
     if runs:
         for block in readme.blocks:
             titled = any(re.search(r"\bresults?\b|performance|benchmark", t, re.I) for t in block.section)
             named = [src for src in block.images if RESULT_IMAGE.search(src.rsplit("/", 1)[-1])]
             if (titled and block.images) or named:
                 image = (named or list(block.images))[0]
-                return ItemVerdict(ITEM, UNCLEAR, block_evidence(readme, block, link=image), "results only as a figure")
-            if block.kind in {"paragraph", "list_item"} and RESULT_WORDS.search(block.text) and re.search(r"\d+\.\d+\s*%|\d+\s*%", block.text):
-                return ItemVerdict(ITEM, UNCLEAR, block_evidence(readme, block), "results only as numbers in prose")
+                return ItemVerdict(
+                    ITEM, UNCLEAR, block_evidence(readme, block, link=image), "results only as a figure"
+                )
+            if (
+                block.kind in {"paragraph", "list_item"}
+                and RESULT_WORDS.search(block.text)
+                and re.search(r"\d+\.\d+\s*%|\d+\s*%", block.text)
+            ):
+                return ItemVerdict(
+                    ITEM, UNCLEAR, block_evidence(readme, block), "results only as numbers in prose"
+                )
     return ItemVerdict(ITEM, NO, note="no results table in the README")

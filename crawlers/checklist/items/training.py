@@ -68,7 +68,9 @@ def judge(base: CodeBase) -> ItemVerdict:
     for document, command in readme_commands(base):
         if not command.runs_code or not command.target:
             continue
-        wants = TRAIN_NAME.search(command.target.lower()) or any(TRAIN_ARGS.search(o) for o in option_names(command))
+        wants = TRAIN_NAME.search(command.target.lower()) or any(
+            TRAIN_ARGS.search(o) for o in option_names(command)
+        )
         path = base.resolve(command.target)
         facts = base.facts_of(path) if path else None
         if facts is not None and is_unit_test(facts):
@@ -76,7 +78,9 @@ def judge(base: CodeBase) -> ItemVerdict:
         own = facts is not None and (facts.trains or _imported_trainer(facts, trainers) is not None)
         if path and (own or wants or (in_section(command.block, TRAIN_SECTION) and anywhere)):
             detail = f"; {path}: {_strongest(facts.train).what}" if facts and facts.train else ""
-            return ItemVerdict(ITEM, YES, command_evidence(document, command), f"README command runs {path}{detail}")
+            return ItemVerdict(
+                ITEM, YES, command_evidence(document, command), f"README command runs {path}{detail}"
+            )
         if not path and wants and missing is None:
             missing = (document, command)
     entries = [f for f in base.facts if f.entry_point and not is_unit_test(f) and f.kind != "config"]
@@ -88,8 +92,12 @@ def judge(base: CodeBase) -> ItemVerdict:
         best = direct[0]
         if best.trains:
             signal = _strongest(best.train)
-            return ItemVerdict(ITEM, YES, facts_evidence(best, signal.line, signal.what), "entry point that trains")
-        return ItemVerdict(ITEM, YES, facts_evidence(best, best.entry_line, best.path), "entry point named for training")
+            return ItemVerdict(
+                ITEM, YES, facts_evidence(best, signal.line, signal.what), "entry point that trains"
+            )
+        return ItemVerdict(
+            ITEM, YES, facts_evidence(best, best.entry_line, best.path), "entry point named for training"
+        )
     for entry in sorted(entries, key=lambda f: (f.path.count("/"), f.path)):
         trainer = _imported_trainer(entry, trainers)
         if trainer is not None:
@@ -97,7 +105,12 @@ def judge(base: CodeBase) -> ItemVerdict:
             return ItemVerdict(ITEM, YES, facts_evidence(entry, entry.entry_line, entry.path), note)
     if missing is not None:
         document, command = missing
-        return ItemVerdict(ITEM, UNCLEAR, command_evidence(document, command), "README training command runs a file not in the checkout")
+        return ItemVerdict(
+            ITEM,
+            UNCLEAR,
+            command_evidence(document, command),
+            "README training command runs a file not in the checkout",
+        )
     library = [f for f in base.facts if f.trains and not is_unit_test(f)]
     if library:
         signal = _strongest(library[0].train)
