@@ -54,7 +54,9 @@ EVAL_LOOP_OPTION = re.compile(
 MODE_OPTION = re.compile(r"^(mode|phase|run_?mode|stage|task_?mode|action)$")
 EVAL_WORDS = re.compile(r"\b(test|testing|eval|evaluate|evaluation|inference|predict)\b", re.I)
 HELP_EVAL = re.compile(
-    r"(only|directly|just)\s+(test|eval)|(test|eval\w*)\s+only|no training|without training", re.I
+    r"(only|directly|just)\s+(test|eval)|(test|eval\w*)\s+only|no training|without training|"
+    r"false to (test|eval)",
+    re.I,
 )
 URL = re.compile(r"https?://[^\s'\"<>()]+")
 _ENTRY_CALLS = re.compile(

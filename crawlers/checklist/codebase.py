@@ -66,8 +66,8 @@ class CodeBase:
         base = relative(self.scan_root, self.repo_root) if self.scan_root != self.repo_root else ""
         candidates = [target]
         if "/" not in target and not target.endswith((".py", ".sh", ".ipynb")) and "." in target:
-            module = target.replace(".", "/")
-            candidates = [f"{module}.py", f"{module}/__main__.py"]
+            module = target.replace(".", "/")  # ``python -m pkg.mod`` (the literal name is tried first)
+            candidates = [target, f"{module}.py", f"{module}/__main__.py"]
         elif "/" not in target and "." not in target:
             candidates = [f"{target}.py", target]
         known = set(self.files)

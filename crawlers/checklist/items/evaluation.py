@@ -17,6 +17,8 @@ import re
 
 from crawlers.checklist.code import FileFacts
 from crawlers.checklist.codebase import CodeBase
+from crawlers.checklist.commands import Command
+from crawlers.checklist.document import Document
 from crawlers.checklist.items.common import (
     EVAL_ARGS,
     EVAL_NAME,
@@ -38,6 +40,21 @@ TABLE_REFERENCE = re.compile(r"\b(table|tab\.)\s*\d+|\btables\b|\bevaluat\w*|\br
 FILE_WORD = re.compile(r"[\w./-]+\.(py|ipynb|sh)\b")
 
 
+REPRODUCES = re.compile(
+    r"\b(reproduc|replicat)\w*\b.*\b(results?|tables?|figures?)\b|\b(table|tab\.)\s*\d+", re.I
+)
+
+
+def _reproduces(document: Document, command: Command) -> bool:
+    """The command's block, or the paragraph just before it, says it reproduces a table or results."""
+    block = command.block
+    if block is None:
+        return False
+    index = document.blocks.index(block)
+    texts = [block.text] + [b.text for b in document.blocks[max(0, index - 1) : index] if b.kind != "heading"]
+    return any(REPRODUCES.search(text) for text in texts)
+
+
 def _commands(base: CodeBase) -> ItemVerdict | None:
     missing = None
     for document, command in readme_commands(base):
@@ -53,7 +70,8 @@ def _commands(base: CodeBase) -> ItemVerdict | None:
             and not in_section(command.block, NOT_EVAL_SECTION)
             and not TRAIN_NAME.search(script)
         )
-        if not (named or flagged or sectioned):
+        reproduces = _reproduces(document, command) and not TRAIN_NAME.search(script)
+        if not (named or flagged or sectioned or reproduces):
             continue
         path = base.resolve(command.target)
         facts = base.facts_of(path) if path else None
@@ -66,6 +84,8 @@ def _commands(base: CodeBase) -> ItemVerdict | None:
                 else "with an evaluation option"
                 if flagged
                 else "in an evaluation section"
+                if sectioned
+                else "said to reproduce a table or results"
             )
             return ItemVerdict(
                 ITEM, YES, command_evidence(document, command), f"README command runs {path} ({why})"

@@ -25,14 +25,14 @@ from urllib.parse import urlsplit
 
 from crawlers.checklist.codebase import CodeBase
 from crawlers.checklist.commands import commands_in
-from crawlers.checklist.document import Block
+from crawlers.checklist.document import Block, Document
 from crawlers.checklist.items.common import block_evidence, command_evidence
 from crawlers.checklist.records import NO, UNCLEAR, YES, Evidence, ItemVerdict, snippet
-from crawlers.dependencies.files import read_text
+from crawlers.dependencies.files import read_text, relative
 
 ITEM = "pretrained"
 WEIGHT_WORDS = re.compile(
-    r"pre-?trained|pretrain|checkpoints?|\bckpts?\b|\bweights?\b|"
+    r"pre-?trained|pretrain|checkpoints?|\bckpts?\b|\bweights?\b(?!\s*(decay|sharing|matri|norm|space|init))|"
     r"trained (models?|agents?|networks?|policies)|model[ -]?zoo|model files?|saved models?|"
     r"download (the |our )?models?|models? download|released models?",
     re.I,
@@ -156,6 +156,7 @@ AVAILABLE = re.compile(
     r"download|can be found|on request|upon request|contact|link",
     re.I,
 )
+ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".7z")
 DOWNLOAD_TEXT = re.compile(r"download|model|weights?|ckpt|checkpoint|pretrained", re.I)
 
 
@@ -184,10 +185,22 @@ def _context(blocks: tuple[Block, ...], index: int) -> str:
     return " ".join(parts)
 
 
+def _own_docs(base: CodeBase) -> list[Document]:
+    """The README and the code base's top-level documents: READMEs of sub-folders are often those of
+    vendored frameworks (fairseq, transformers), whose model links are not the paper's."""
+    root = relative(base.scan_root, base.repo_root) if base.scan_root != base.repo_root else ""
+    own = []
+    for document in base.docs:
+        folder = str(PurePosixPath(document.path).parent)
+        if document is base.readme or folder in {root or ".", "."}:
+            own.append(document)
+    return own
+
+
 def _links(base: CodeBase) -> tuple[ItemVerdict | None, ItemVerdict | None]:
     """(a verdict from a weights link, or announced as unavailable; an unclear verdict from weights words)."""
     vague: ItemVerdict | None = None
-    for document in base.docs:
+    for document in _own_docs(base):
         blocks = document.blocks
         for index, block in enumerate(blocks):
             if block.kind == "heading":
@@ -201,16 +214,18 @@ def _links(base: CodeBase) -> tuple[ItemVerdict | None, ItemVerdict | None]:
                     ITEM, NO, block_evidence(document, block), "pre-trained models announced as not available"
                 ), None
             for link in block.links:
-                if is_weight_url(link.url):
+                archive = urlsplit(link.url).path.lower().endswith(ARCHIVES) and WEIGHT_WORDS.search(
+                    block.text + link.text
+                )
+                if is_weight_url(link.url) or archive:
                     return ItemVerdict(
                         ITEM, YES, block_evidence(document, block, link=link.url), "link to a weight file"
                     ), None
                 if not is_host(link.url):
                     continue
+                # With data words in the block (a dataset download), the link itself must say weights.
                 if (words or models or WEIGHT_WORDS.search(link.text)) and (
-                    not DATA_WORDS.search(block.text)
-                    or WEIGHT_WORDS.search(block.text + link.text)
-                    or DOWNLOAD_TEXT.search(link.text)
+                    not DATA_WORDS.search(block.text) or DOWNLOAD_TEXT.search(link.text)
                 ):
                     return ItemVerdict(
                         ITEM, YES, block_evidence(document, block, link=link.url), "link to hosted weights"
@@ -232,7 +247,7 @@ def _links(base: CodeBase) -> tuple[ItemVerdict | None, ItemVerdict | None]:
 
 
 def _downloads(base: CodeBase) -> ItemVerdict | None:
-    for document in base.docs:
+    for document in _own_docs(base):
         blocks = document.blocks
         for command in commands_in(document):
             if (
@@ -279,7 +294,10 @@ def _text_pointers(base: CodeBase) -> ItemVerdict | None:
 
 
 def judge(base: CodeBase) -> ItemVerdict:
-    hub = [f for f in base.files if PurePosixPath(f).name == "hubconf.py"]
+    # torch.hub.load("owner/repo") reads hubconf.py at the repository root only (a vendored
+    # framework's hubconf.py serves that framework's models, not the paper's).
+    root = relative(base.scan_root, base.repo_root) if base.scan_root != base.repo_root else ""
+    hub = [f for f in base.files if f in {"hubconf.py", f"{root}/hubconf.py"}]
     if hub:
         facts = base.facts_of(hub[0])
         line = facts.entry_line if facts and facts.entry_line > 1 else 1

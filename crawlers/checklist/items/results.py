@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from crawlers.checklist.codebase import CodeBase
-from crawlers.checklist.commands import commands_in
+from crawlers.checklist.commands import Command, commands_in
 from crawlers.checklist.document import Block
 from crawlers.checklist.items.common import block_evidence
 from crawlers.checklist.records import NO, UNCLEAR, YES, ItemVerdict
@@ -58,11 +58,27 @@ def is_results_table(block: Block) -> bool:
     return any(_numeric(cell) for row in block.rows[1:] for cell in row)
 
 
+RUN_WORD = re.compile(r"\b(run|execute|launch)\b", re.I)
+
+
+def _named_scripts(base: CodeBase) -> list[Command]:
+    """``run `scripts/run.sh` `` in prose: a code span naming a script of the code base next to "run"."""
+    found = []
+    readme = base.readme
+    for block in readme.blocks if readme else ():
+        if block.kind not in {"paragraph", "list_item"} or not RUN_WORD.search(block.text):
+            continue
+        for span in block.code_spans:
+            if span.endswith((".sh", ".py", ".ipynb")) and base.resolve(span):
+                found.append(Command(span, "script", span, (), block.line, block))
+    return found
+
+
 def judge(base: CodeBase) -> ItemVerdict:
     readme = base.readme
     if readme is None:
         return ItemVerdict(ITEM, NO, note="no README")
-    runs = [c for c in commands_in(readme) if c.runs_code]
+    runs = [c for c in commands_in(readme) if c.runs_code] + _named_scripts(base)
     tables = [b for b in readme.blocks if is_results_table(b)]
     if tables and runs:
         table = tables[0]
