@@ -109,7 +109,7 @@ STRONG_SUFFIXES = (
 )
 TF_CHECKPOINT = re.compile(r"\.(index|data-\d{5}-of-\d{5}|meta)$")
 WEIGHT_PATH = re.compile(r"model|weight|checkpoint|ckpt|pretrain|trained|snapshot", re.I)
-DATA_PATH = re.compile(r"(^|/)(data|datasets?|vocab\w*|embeddings?|glove)(/|$)|vocab|embedding|glove", re.I)
+DATA_PATH = re.compile(r"(^|/)(data|datasets?|vocab\w*|embeddings?|glove)(/|$)|vocab|embedding|glove|_data\b|data_", re.I)
 DOWNLOADER = re.compile(r"download|checkpoint|pretrained|pre_trained|weights|model_zoo", re.I)
 
 
@@ -262,9 +262,10 @@ def _downloads(base: CodeBase) -> ItemVerdict | None:
                 return ItemVerdict(ITEM, YES, evidence, "README command downloads weights")
     for facts in base.facts:
         name = PurePosixPath(facts.path).name
-        if facts.kind in {"python", "shell"} and DOWNLOADER.search(name):
+        if facts.kind in {"python", "shell"} and DOWNLOADER.search(name) and not DATA_PATH.search(name):
             for signal in facts.urls:
-                if is_weight_url(signal.what) or is_host(signal.what):
+                weighty = WEIGHT_PATH.search(name) or WEIGHT_PATH.search(urlsplit(signal.what).path)
+                if is_weight_url(signal.what) or (is_host(signal.what) and weighty):
                     return ItemVerdict(
                         ITEM,
                         YES,
