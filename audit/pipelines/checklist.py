@@ -23,16 +23,27 @@ from crawlers.errors import CrawlerUsageError
 OUTPUT = "checklist.csv"
 
 
+#: Columns each `audit deps` output must have for item 1 (its documented schema, docs/DESIGN.md).
+REQUIRED = {
+    "dependencies.csv": {"repo_url", "repo_subpath", "package", "source", "evidence"},
+    "repo_signals.csv": {"repo_url", "repo_subpath", "declared_files"},
+}
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
+    """A CSV's rows, after checking its header; a damaged file is a one-line usage error."""
     if not path.is_file():
         return []
+    remedy = f"rerun `audit deps {path.parent}`"
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            missing = sorted(REQUIRED.get(path.name, set()) - set(reader.fieldnames or []))
+            if missing:
+                raise CrawlerUsageError(f"{path} lacks the column(s) {', '.join(missing)}; {remedy}")
+            return list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CrawlerUsageError(
-            f"{path} cannot be read as a CSV table ({exc}); rerun `audit deps {path.parent}`"
-        ) from exc
+        raise CrawlerUsageError(f"{path} cannot be read as a CSV table ({exc}); {remedy}") from exc
 
 
 def declared_files(directory: Path) -> dict[tuple[str, str], list[DeclaredFile]]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawlers.checklist.commands import _logical_lines, _words, classify
+from crawlers.checklist.commands import classify, logical_lines, split_words
 from crawlers.dependencies.files import read_text, relative
 
 #: Method names whose call trains a model.
@@ -334,11 +334,11 @@ def scan_notebook(path: Path, repo_root: Path) -> FileFacts:
 def scan_shell(path: Path, repo_root: Path) -> FileFacts:
     """A shell script is an entry point; the Python it runs with training or evaluation options counts."""
     facts = FileFacts(relative(path, repo_root), "shell", entry_point=True)
-    for offset, line in _logical_lines(read_text(path, limit=1_000_000)):
+    for offset, line in logical_lines(read_text(path, limit=1_000_000)):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        program, target, args = classify(_words(stripped))
+        program, target, args = classify(split_words(stripped))
         number = offset + 1
         if program in {"python", "script"} and target:
             options = [

@@ -70,7 +70,7 @@ class Command:
         return False
 
 
-def _words(segment: str) -> list[str]:
+def split_words(segment: str) -> list[str]:
     try:
         return shlex.split(segment, comments=True, posix=True)
     except ValueError:
@@ -140,7 +140,7 @@ def _first_script(words: list[str], program: str) -> tuple[str, str, tuple[str, 
     return program, "", tuple(words)
 
 
-def _logical_lines(code: str) -> Iterator[tuple[int, str]]:
+def logical_lines(code: str) -> Iterator[tuple[int, str]]:
     """Lines of a code block with backslash continuations joined, with their offset in the block."""
     pending, start = "", 0
     for offset, raw in enumerate(code.splitlines()):
@@ -177,7 +177,7 @@ def commands_in(document: Document) -> list[Command]:
                 "yaml",
             }:
                 continue
-            for offset, line in _logical_lines(block.text):
+            for offset, line in logical_lines(block.text):
                 found += _parse(line, block.line + offset, block)
         elif block.kind in {"paragraph", "list_item"}:
             for span in block.code_spans:
@@ -198,7 +198,7 @@ def _parse(line: str, number: int, block: Block, *, strict: bool = False) -> lis
         return []
     out = []
     for segment in _segments(text):
-        words = _words(segment)
+        words = split_words(segment)
         if words and words[0] == "cd":
             continue
         program, target, args = classify(words)

@@ -25,7 +25,7 @@ from reports.census.aggregate import (
     with_units,
 )
 from reports.census.intervals import Proportion, wilson
-from reports.census.load import column
+from reports.census.load import MissingInput, column
 
 #: Item keys of checklist.csv, in the checklist's order, with the labels the report prints.
 ITEMS: dict[str, str] = {
@@ -168,6 +168,11 @@ def summarize_checklist(
     """The checklist sections' numbers, or None when the folder has no checklist.csv."""
     if checklist is None:
         return None
+    missing = [c for c in ("repo_url", "status", *ITEMS) if c not in checklist.columns]
+    if missing:
+        raise MissingInput(
+            f"checklist.csv lacks the column(s) {', '.join(missing)}; rerun `audit checklist` on this folder"
+        )
     accepted = accepted_papers(papers)
     linked = with_units(accepted).assign(
         tier=paper_tiers(accepted).to_numpy(), domain=column(accepted, "domain").to_numpy()

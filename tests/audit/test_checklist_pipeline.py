@@ -148,3 +148,15 @@ def test_audit_checklist_without_repos_csv_is_a_usage_error(tmp_path: Path) -> N
     result = audit("checklist", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {tmp_path} has no repos.csv; run `audit clone {tmp_path}` first"
+
+
+def test_audit_checklist_rejects_a_dependencies_csv_without_its_columns(tmp_path: Path) -> None:
+    out = census_folder(tmp_path)
+    (out / "dependencies.csv").write_text("repo_url,package\nhttps://github.com/a/full,torch\n")
+    result = audit("checklist", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: {out / 'dependencies.csv'} lacks the column(s) evidence, repo_subpath, source; "
+        f"rerun `audit deps {out}`"
+    )
+    assert not (out / "checklist.csv").exists()

@@ -166,3 +166,19 @@ def test_blob_links_only_for_known_forges_and_safe_links_only_for_http() -> None
     assert blob_url(GH + "o/r", "", "a.py:1") == ""
     assert safe_link("https://drive.google.com/x") == "https://drive.google.com/x"
     assert safe_link("javascript:alert(1)") == "" and safe_link("data:text/html,x") == ""
+
+
+def test_a_checklist_csv_without_its_columns_is_a_one_line_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    directory = write_census_folder(tmp_path / "c")
+    (directory / "checklist.csv").write_text("repo_url,whatever\nhttps://github.com/a/one,1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "audit", "report", str(directory)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: checklist.csv lacks the column(s) status, dependencies, training, evaluation, pretrained, "
+        "results; rerun `audit checklist` on this folder"
+    )

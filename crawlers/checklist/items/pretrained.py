@@ -109,7 +109,9 @@ STRONG_SUFFIXES = (
 )
 TF_CHECKPOINT = re.compile(r"\.(index|data-\d{5}-of-\d{5}|meta)$")
 WEIGHT_PATH = re.compile(r"model|weight|checkpoint|ckpt|pretrain|trained|snapshot", re.I)
-DATA_PATH = re.compile(r"(^|/)(data|datasets?|vocab\w*|embeddings?|glove)(/|$)|vocab|embedding|glove|_data\b|data_", re.I)
+DATA_PATH = re.compile(
+    r"(^|/)(data|datasets?|vocab\w*|embeddings?|glove)(/|$)|vocab|embedding|glove|_data\b|data_", re.I
+)
 DOWNLOADER = re.compile(r"download|checkpoint|pretrained|pre_trained|weights|model_zoo", re.I)
 
 
