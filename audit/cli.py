@@ -137,6 +137,21 @@ def deps(directory: Path, workers: int, all_submissions: bool) -> None:
     step.run(directory, workers=workers, accepted_only=not all_submissions)
 
 
+@app.command()
+@_directory
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=2, show_default=True)
+@_all_submissions
+def checklist(directory: Path, workers: int, all_submissions: bool) -> None:
+    """Score each analysed code base on the ML Code Completeness Checklist (read, never run).
+
+    Needs `audit deps` first; writes checklist.csv with a verdict and evidence per item.
+    Example: audit checklist iclr2020
+    """
+    from audit.pipelines import checklist as step
+
+    step.run(directory, workers=workers, accepted_only=not all_submissions)
+
+
 @app.command("census")
 @click.argument("venues", metavar="VENUE [VENUE...]", nargs=-1, required=True)
 @_out_option("Output folder (with several venues: the parent of one folder per venue).")

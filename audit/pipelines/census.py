@@ -129,7 +129,7 @@ class StepLog:
 def _report_inputs(directory: Path) -> tuple[str, ...]:
     """Every file the report reads: the four CSVs, plus the optional ones present in this folder."""
     required = ("papers.csv", "repos.csv", "dependencies.csv", "frameworks.csv")
-    optional = (*OPTIONAL_DEPS_OUTPUTS, "crawl.json")
+    optional = (*OPTIONAL_DEPS_OUTPUTS, "crawl.json", "checklist.csv")
     return required + tuple(n for n in optional if (directory / n).is_file())
 
 
@@ -158,7 +158,7 @@ def run(
     politeness: Any = None,
 ) -> Path:
     """Run every census step that is not finished yet, then print where report.html is."""
-    from audit.pipelines import clone, crawl, deps
+    from audit.pipelines import checklist, clone, crawl, deps
     from crawlers.openreview import check_venue_id
 
     check_venue_id(venue)  # a malformed id is one usage error, before any step starts
@@ -195,6 +195,13 @@ def run(
             optional_outputs=OPTIONAL_DEPS_OUTPUTS,
             # --workers sizes the clone threads (network-bound); deps runs CPU-bound processes.
             action=lambda: deps.run(directory, workers=min(workers, os.cpu_count() or 1)),
+        ),
+        Step(
+            "checklist",
+            # repo_signals.csv is written with dependencies.csv, so the latter's digest covers both.
+            inputs=("papers.csv", "repos.csv", "dependencies.csv"),
+            outputs=(checklist.OUTPUT,),
+            action=lambda: checklist.run(directory, workers=min(workers, os.cpu_count() or 1)),
         ),
     ]
     for step in steps:

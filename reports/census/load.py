@@ -20,6 +20,7 @@ PRODUCER = {
     "repos.csv": "audit clone {dir}",
     "dependencies.csv": "audit deps {dir}",
     "frameworks.csv": "audit deps {dir}",
+    "checklist.csv": "audit checklist {dir}",
 }
 
 #: Per-code-base reproducibility signals written by `audit deps` (optional: older folders lack it).

@@ -20,9 +20,10 @@ from core import atomic
 from reports.census import baseline
 from reports.census.aggregate import FRAMEWORKS, WORDCLOUD_WORDS, CensusSummary, summarize
 from reports.census.charts import frameworks_chart, top_tools_chart
+from reports.census.checklist import CHECKLIST_FILE, ITEMS, ChecklistSummary, summarize_checklist
 from reports.census.domains import SOURCE_LABELS
 from reports.census.intervals import Proportion
-from reports.census.load import SIGNALS_FILE, load_tables
+from reports.census.load import SIGNALS_FILE, load_tables, read_csv
 from reports.census.signals import SIGNALS
 from reports.census.wordcloud import wordcloud_image
 
@@ -40,6 +41,7 @@ SOURCES = (
     "all_tools.csv",
     SIGNALS_FILE,
     "crawl.json",
+    CHECKLIST_FILE,
 )
 
 STATUS_LABELS = {
@@ -110,12 +112,65 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["pct"] = percent
+    env.filters["md_cell"] = md_cell
     return env
 
 
-def _context(summary: CensusSummary, document: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
+def md_cell(text: object) -> str:
+    """Text safe inside a Markdown table cell (pipes escaped, one line)."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+#: Short item names for the breakdown and per-repository tables.
+CHECKLIST_SHORT = {
+    "dependencies": "dependencies",
+    "training": "training",
+    "evaluation": "evaluation",
+    "pretrained": "pre-trained",
+    "results": "results",
+}
+
+
+def _md_row(row: dict[str, Any]) -> list[str]:
+    """One per-repository row of report.md: each verdict links to its evidence at the cloned commit."""
+    cells = [md_cell(row["name"]), row["tier"], str(row["items_met"])]
+    for item in CHECKLIST_SHORT:
+        evidence = row["items"][item]
+        if evidence["url"]:
+            cells.append(f"[{evidence['verdict']}]({evidence['url']})")
+        elif evidence["location"]:
+            cells.append(f"{evidence['verdict']} `{md_cell(evidence['location']).replace('`', '')}`")
+        else:
+            cells.append(evidence["verdict"])
+    return cells
+
+
+def _checklist_context(checklist: ChecklistSummary | None) -> dict[str, Any]:
+    breakdowns = []
+    if checklist is not None:
+        breakdowns = [
+            ("tier", checklist.by_tier, {}),
+            ("framework", checklist.by_framework, dict(FRAMEWORKS, none="none of them")),
+            ("research domain", checklist.by_domain, {}),
+        ]
+    return {
+        "checklist": checklist,
+        "checklist_md_rows": [_md_row(row) for row in checklist.rows] if checklist is not None else [],
+        "checklist_items": ITEMS,
+        "checklist_short": CHECKLIST_SHORT,
+        "checklist_breakdowns": breakdowns,
+    }
+
+
+def _context(
+    summary: CensusSummary,
+    document: dict[str, Any],
+    images: dict[str, str],
+    checklist: ChecklistSummary | None = None,
+) -> dict[str, Any]:
     used = [k for k, p in summary.frameworks.items() if p.k > 0]
     return {
+        **_checklist_context(checklist),
         "s": summary,
         "doc": document,
         "images": images,
@@ -183,7 +238,12 @@ def render_census(
         max_words=WORDCLOUD_WORDS,
     )
 
+    checklist_csv = directory / CHECKLIST_FILE
+    checklist_table = read_csv(checklist_csv) if checklist_csv.is_file() else None
+    checklist = summarize_checklist(tables.papers, tables.frameworks, checklist_table)
+
     document = summary.to_json()
+    document["checklist"] = None if checklist is None else checklist.to_json()
     document["crawl"] = crawl_provenance(directory)
     document["sources"] = source_files(directory)
     atomic_write_bytes(
@@ -192,10 +252,12 @@ def render_census(
 
     env = _environment()
     names = ("top_tools.png", "frameworks.png", "wordcloud.png")
-    markdown = env.get_template("census.md.j2").render(_context(summary, document, {n: n for n in names}))
+    markdown = env.get_template("census.md.j2").render(
+        _context(summary, document, {n: n for n in names}, checklist)
+    )
     atomic_write_bytes(directory / "report.md", markdown.encode())
     embedded = {n: _data_uri(directory / n) for n in names}
-    html = env.get_template("census.html.j2").render(_context(summary, document, embedded))
+    html = env.get_template("census.html.j2").render(_context(summary, document, embedded, checklist))
     report = directory / "report.html"
     atomic_write_bytes(report, html.encode())
     return report

@@ -44,6 +44,7 @@ OUTPUTS = (
     "frameworks.csv",
     "all_tools.csv",
     "repo_signals.csv",
+    "checklist.csv",
     "census.json",
     "report.md",
     "report.html",
@@ -52,7 +53,7 @@ OUTPUTS = (
     "wordcloud.png",
     ".steps.json",
 )
-STEPS = ("crawl", "clone", "deps", "report")
+STEPS = ("crawl", "clone", "deps", "checklist", "report")
 
 
 @pytest.fixture(scope="module")
@@ -314,6 +315,16 @@ def assert_census_numbers(doc: dict) -> None:
         "python2": (1, 7),  # the Python 2 / latin-1 / notebook repository
         "notebook_only": (0, 7),
     }
+    checklist = doc["checklist"]  # 7 code bases, none with a README that documents anything
+    assert checklist["code_bases"] == 7 and checklist["not_scored"] == {}
+    assert {k: (p["k"], p["n"]) for k, p in checklist["items"].items()} == {
+        "dependencies": (3, 7),  # requirements.txt of RIDE, cfq and gnn-asymptotics
+        "training": (1, 7),  # gnn-asymptotics' Python 2 train.py (top-level code)
+        "evaluation": (0, 7),
+        "pretrained": (0, 7),
+        "results": (0, 7),
+    }
+    assert [d["k"] for d in checklist["distribution"]] == [4, 2, 1, 0, 0, 0]
     baseline = {row["key"]: (row["published"], row["this_census"]) for row in doc["baseline"]}
     assert baseline == {
         "accepted": (687, 687),

@@ -69,8 +69,10 @@ def test_census_json_headline_numbers(rendered: Path) -> None:
         "primary_frameworks",
         "resolutions",
         "baseline_disagreements",
+        "checklist",
     }
     assert doc["crawl"] is None  # no crawl.json in this folder
+    assert doc["checklist"] is None  # no checklist.csv in this folder
     assert doc["hosts"] == {"github.com": 8, "drive.google.com": 1}
     assert doc["host_kinds"] == {"GitHub": 8, "Google Drive": 1}
     assert doc["venue"] == VENUE

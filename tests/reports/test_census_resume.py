@@ -145,7 +145,7 @@ def test_census_reruns_clone_only_when_its_limits_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A larger --max-size-mb or --timeout must reach the clone step (it retries too_large/timeout)."""
-    from audit.pipelines import clone, crawl, deps
+    from audit.pipelines import checklist, clone, crawl, deps
     from reports.census import render
 
     runs: Counter[str] = Counter()
@@ -162,16 +162,17 @@ def test_census_reruns_clone_only_when_its_limits_change(
     monkeypatch.setattr(crawl, "run", writer("crawl", "papers.csv"))
     monkeypatch.setattr(clone, "run", writer("clone", "repos.csv"))
     monkeypatch.setattr(deps, "run", writer("deps", "dependencies.csv", "frameworks.csv", "all_tools.csv"))
+    monkeypatch.setattr(checklist, "run", writer("checklist", "checklist.csv"))
     monkeypatch.setattr(render, "render_census", writer("report", *render.OUTPUTS))
     out = tmp_path / "c"
     out.mkdir()
     census.run(VENUE, out=out, from_file=None, **OPTIONS)
     census.run(VENUE, out=out, from_file=None, **OPTIONS | {"workers": 4})  # workers change nothing
-    assert runs == {"crawl": 1, "clone": 1, "deps": 1, "report": 1}
+    assert runs == {"crawl": 1, "clone": 1, "deps": 1, "checklist": 1, "report": 1}
     census.run(VENUE, out=out, from_file=None, **OPTIONS | {"max_size_mb": 900.0})
     census.run(VENUE, out=out, from_file=None, **OPTIONS | {"max_size_mb": 900.0, "timeout_s": 300.0})
     # repos.csv came back byte-identical, so deps and the report had nothing new to read
-    assert runs == {"crawl": 1, "clone": 3, "deps": 1, "report": 1}
+    assert runs == {"crawl": 1, "clone": 3, "deps": 1, "checklist": 1, "report": 1}
 
 
 def _export(path: Path, titles: list[str]) -> Path:
