@@ -173,7 +173,7 @@ def test_census_of_three_venue_years_and_their_trends(forges: None, tmp_path: Pa
     # The same command again: every step of every venue is finished, nothing is cloned again.
     again = audit(*census)
     assert again.returncode == 0, again.stderr[-2000:]
-    assert again.stderr.count("finished earlier, skipped") == 3 * 4
+    assert again.stderr.count("finished earlier, skipped") == 3 * 5  # crawl, clone, deps, checklist, report
 
 
 def test_census_of_several_venues_checks_its_arguments_first(tmp_path: Path) -> None:
