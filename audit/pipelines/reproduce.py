@@ -70,7 +70,44 @@ class LocalRunner:
         )
 
     def environment(self) -> dict[str, Any]:
-        return {"runner": self.name, "image_digest": None, "failed_seeds": [], "jobs": self.jobs}
+        """Provenance of the processes that ran the seeds: this one (one job: it configured
+        determinism for its seeds) or, with ``jobs`` > 1, a spawned process set up as each seed's is."""
+        facts = _local_facts(self.device, self.jobs)
+        return {
+            "runner": self.name,
+            "image_digest": None,
+            "failed_seeds": [],
+            "jobs": self.jobs,
+            "device": {
+                "name": facts["device_name"],
+                "torch_cuda": facts["torch_cuda"],
+                "reported_from": "the process that ran the seeds",
+            },
+            "determinism": facts["determinism"],
+            "inside": {**facts, "reported_by": "in-process" if self.jobs <= 1 else "seed process"},
+        }
+
+
+def _local_facts(device: str, jobs: int) -> dict[str, Any]:
+    """``reproducers.provenance.describe`` where local seeds ran (see LocalRunner.environment)."""
+    from reproducers import provenance
+
+    if jobs <= 1 or device == "cuda":  # sequential: this process ran every seed
+        return provenance.describe(device)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_configured_facts, device).result()
+
+
+def _configured_facts(device: str) -> dict[str, Any]:
+    """In a spawned process: what a seed process sets up (``run_seed`` configures determinism first)."""
+    from reproducers import provenance
+    from reproducers.seeding import configure_determinism
+
+    configure_determinism(device_type=device)
+    return provenance.describe(device)
 
 
 def select_runner(
@@ -223,7 +260,10 @@ def run(
     _write_csv(out_dir / "runs.csv", RUN_COLUMNS, [row for runs, _ in ordered for row in runs])
     _write_csv(out_dir / "per_class.csv", PER_CLASS_COLUMNS, [row for _, pc in ordered for row in pc])
     environment = _environment(spec.id, protocol, seeds, device, chosen.device, claim_set.content_hash())
-    environment.update(chosen.environment())
+    runner_part = chosen.environment()
+    environment["device"].update(runner_part.pop("device", {}))
+    environment.update(runner_part)
+    environment["seeds"] = sorted(by_seed)  # the seeds that produced rows; failed_seeds says why not
     environment["protocol_config"] = spec.protocol(protocol).to_dict()
     _write_text(out_dir / "environment.json", json.dumps(environment, indent=2, sort_keys=True))
     report = render_report(out_dir) if by_seed else out_dir
@@ -296,11 +336,12 @@ def _claims_json(claim_set: Any, protocol: str) -> str:
 def _environment(
     paper_id: str, protocol: str, seeds: int, requested: str, resolved: str, claims_hash: str
 ) -> dict[str, Any]:
-    """Provenance of the run; the runner adds its own part (``runner``, ``docker``, ``failed_seeds``)."""
-    import torch
+    """The host's part of the provenance (project, the packages that judge and report, the machine).
 
-    from reproducers.seeding import configure_determinism
-
+    What the seeds ran under (device name, torch and CUDA, determinism flags, threads) is the
+    runner's part, read where they ran (``reproducers.provenance``): a container's torch is not the
+    host's, and describing the host (let alone configuring its torch) would record another run.
+    """
     versions = {}
     for package in PACKAGES:
         try:
@@ -320,25 +361,10 @@ def _environment(
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "device": {
-            "requested": requested,
-            "resolved": resolved,
-            "name": _device_name(resolved),
-            "torch_cuda": torch.version.cuda,
-        },
-        "determinism": configure_determinism(device_type=resolved),
-        "seeds": list(range(seeds)),
+        "device": {"requested": requested, "resolved": resolved},
+        "seeds_requested": list(range(seeds)),
         "claims_hash": claims_hash,
     }
-
-
-def _device_name(resolved: str) -> str | None:
-    """The GPU's name when this process can see it (a Docker run on a GPU may see it only inside)."""
-    import torch
-
-    if resolved == "cuda" and torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    return platform.processor() or platform.machine() or None
 
 
 def _git_commit() -> str | None:

@@ -156,9 +156,15 @@ def test_checkout_follows_insteadof_to_the_pinned_commit(published: dict[str, An
     repo = checkout(entry_for(commit), tmp_path / "cache")
     assert git("rev-parse", "HEAD", cwd=repo) == commit
     assert git("config", "remote.origin.url", cwd=repo) == URL  # as registered; git rewrites it on use
-    tree = export_tree(repo, commit, tmp_path / "tree")
+    assert git("rev-parse", "--is-bare-repository", cwd=repo) == "true"  # no working tree on the host
+    assert [p.name for p in repo.rglob("*") if p.name in ("train.py", "requirements.txt")] == []
+    tree = tmp_path / "tree"
+    report = export_tree(repo, commit, tree)
     assert sorted(p.name for p in tree.iterdir()) == ["requirements.txt", "train.py"]
     assert (tree / "train.py").read_text() == TRAIN_SCRIPT
+    assert (report.files, report.links, report.skipped) == (2, 0, [])
+    requirements = (published["authors"] / "requirements.txt").stat().st_size
+    assert report.bytes == len(TRAIN_SCRIPT.encode()) + requirements
     assert checkout(entry_for(commit), tmp_path / "cache") == repo  # reused, not cloned again
 
 
