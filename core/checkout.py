@@ -226,8 +226,11 @@ def fetch_pinned(
         timeout_s=left(),
         **limits,
     )
+    late = GitOutcome(
+        "timeout", f"git fetch took longer than {timeout_s:g} s"
+    )  # the whole limit, not what was left
     if fetched.status in ("timeout", "too_large") or (cancel is not None and cancel.is_set()):
-        return fetched
+        return late if fetched.status == "timeout" else fetched
     if not fetched.ok:  # servers that refuse a sha in "want": fetch every branch, then find the commit
         fetched = run_git(
             ["fetch", "--quiet", "--no-tags", "origin", "+refs/heads/*:refs/remotes/origin/*"],
@@ -236,7 +239,7 @@ def fetch_pinned(
             **limits,
         )
         if not fetched.ok:
-            return fetched
+            return late if fetched.status == "timeout" else fetched
     size = tree_size_bytes(dest)
     if size > max_bytes:  # a download quicker than one size check
         return GitOutcome(

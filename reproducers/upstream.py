@@ -224,13 +224,15 @@ class UpstreamRunner(DockerRunner):
     def output_limit(self) -> int:
         return int(self.entry.max_output_mb * 1_000_000)
 
+    def after_exit(self, seed_dir: Path, outcome: ContainerResult) -> None:
+        """The code's stdout as ``stdout.txt`` in the seed's host-only folder, whatever its fate."""
+        atomic.write_text(seed_dir / "stdout.txt", outcome.stdout, newline_at_end=False)
+
     def collect(self, seed: int, seed_dir: Path, outcome: ContainerResult) -> tuple[Any, str]:
         """runs.csv rows from the code's stdout or output files, with the entry's fixed values.
 
-        ``stdout.txt`` goes into the seed's host-only folder; the files the code wrote are read from
-        ``seed_dir/out`` only through the no-follow reader.
+        The files the code wrote are read from ``seed_dir/out`` only through the no-follow reader.
         """
-        atomic.write_text(seed_dir / "stdout.txt", outcome.stdout, newline_at_end=False)
         try:
             measured = self.entry.metrics.rows(outcome.stdout, seed_dir / OUTPUTS)
             problem = _rows_problem(measured)

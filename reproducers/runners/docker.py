@@ -298,6 +298,7 @@ class DockerRunner:
                 on_line=line,
             )
         try:
+            self.after_exit(seed_dir, outcome)
             if not outcome.ok:
                 return None, outcome.reason(self.sandbox)
             problem = inspect_outputs(outputs, max_bytes=self.output_limit())
@@ -314,6 +315,9 @@ class DockerRunner:
             "--paper", paper_id, "--protocol", protocol, "--seed", str(seed), "--device", self.device,
             "--cache", CACHE_MOUNT, "--data", DATA_MOUNT, "--out", f"{OUT_MOUNT}/{RESULT_NAME}",
         ]  # fmt: skip
+
+    def after_exit(self, seed_dir: Path, outcome: ContainerResult) -> None:
+        """Keep what the host wants of any finished container, in the host-only ``seed_dir``."""
 
     def output_limit(self) -> int:
         """The largest file a container may leave in its output folder (bytes)."""
