@@ -188,6 +188,7 @@ class UpstreamRunner(DockerRunner):
     """A DockerRunner whose image is the paper's repository and whose seeds run its own command."""
 
     name = "docker-upstream"
+    mounts_states = False
 
     def __init__(
         self, entry: UpstreamEntry, tree: Path, export: ExportReport | None = None, **kwargs: Any

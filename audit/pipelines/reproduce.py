@@ -60,54 +60,44 @@ class LocalRunner:
     jobs: int = 1
     name: str = "local"
 
+    def __post_init__(self) -> None:
+        #: per seed, what the process that ran it reported (see reproducers.provenance)
+        self.facts: dict[int, dict[str, Any]] = {}
+
     def iter_rows(
         self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
     ) -> Iterator[tuple[int, Rows | None]]:
         from reproducers.runners.local import iter_seeds
 
         yield from iter_seeds(
-            spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress
+            spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress, self.facts
         )
 
     def environment(self) -> dict[str, Any]:
-        """Provenance of the processes that ran the seeds: this one (one job: it configured
-        determinism for its seeds) or, with ``jobs`` > 1, a spawned process set up as each seed's is."""
-        facts = _local_facts(self.device, self.jobs)
+        """Provenance as the processes that ran the seeds reported it after each seed (this one, or
+        with ``jobs`` > 1 the spawned worker processes): nothing is configured just to describe."""
+        facts = self.facts[min(self.facts)] if self.facts else {}
+        differs = {str(seed): other for seed, other in sorted(self.facts.items()) if other != facts}
         return {
             "runner": self.name,
             "image_digest": None,
             "failed_seeds": [],
             "jobs": self.jobs,
             "device": {
-                "name": facts["device_name"],
-                "torch_cuda": facts["torch_cuda"],
-                "reported_from": "the process that ran the seeds",
+                "name": facts.get("device_name"),
+                "torch_cuda": facts.get("torch_cuda"),
+                "reported_from": "the processes that ran the seeds" if facts else None,
             },
-            "determinism": facts["determinism"],
-            "inside": {**facts, "reported_by": "in-process" if self.jobs <= 1 else "seed process"},
+            "determinism": facts.get("determinism"),
+            "inside": {
+                **facts,
+                "reported_by": "in-process" if self.jobs <= 1 else "seed processes",
+                "seeds": sorted(seed for seed, other in self.facts.items() if other == facts),
+                "differs": differs,
+            }
+            if facts
+            else None,
         }
-
-
-def _local_facts(device: str, jobs: int) -> dict[str, Any]:
-    """``reproducers.provenance.describe`` where local seeds ran (see LocalRunner.environment)."""
-    from reproducers import provenance
-
-    if jobs <= 1 or device == "cuda":  # sequential: this process ran every seed
-        return provenance.describe(device)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_configured_facts, device).result()
-
-
-def _configured_facts(device: str) -> dict[str, Any]:
-    """In a spawned process: what a seed process sets up (``run_seed`` configures determinism first)."""
-    from reproducers import provenance
-    from reproducers.seeding import configure_determinism
-
-    configure_determinism(device_type=device)
-    return provenance.describe(device)
 
 
 def select_runner(

@@ -85,6 +85,8 @@ class DockerRunner:
     """Runs worker seeds in containers built from a content-hashed image (built once, then reused)."""
 
     name = "docker"
+    #: whether containers get the state cache (read-write): the worker does, a paper's own code does not
+    mounts_states = True
 
     def __init__(
         self,
@@ -209,7 +211,8 @@ class DockerRunner:
         """
         image = self.prepare(out_dir)
         user = self.sandbox.resolved_user()
-        make_writable_for(cache_dir / STATES, user)
+        if self.mounts_states:
+            make_writable_for(cache_dir / STATES, user)
         data_dir.mkdir(parents=True, exist_ok=True)
         total, done = len(seeds), [0]
         if progress is not None:
