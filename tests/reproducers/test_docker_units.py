@@ -9,7 +9,7 @@ import pytest
 
 from reproducers.docker.containers import ContainerResult, _lines
 from reproducers.docker.engine import connect, engine_reachable
-from reproducers.docker.image import ImageRecipe, content_hash
+from reproducers.docker.image import ImageRecipe, _source_files, _write_context, content_hash
 from reproducers.docker.requirements import pin, runtime_requirements
 from reproducers.docker.sandbox import NOBODY, Sandbox, container_user, make_writable_for, reclaim
 from reproducers.docker.wheelhouse import fill
@@ -61,6 +61,30 @@ def test_content_hash_covers_every_input(tmp_path: Path) -> None:
     os.utime(code, ns=(1, 1))  # a new mtime invalidates the hash cache, the content decides
     code.write_text("x = 2\n")
     assert content_hash("FROM b", "r\n", "sha256:1", [("a.py", code)], [wheel]) != base
+
+
+def test_build_context_copies_links_as_links_and_leaves_out_the_rest(tmp_path: Path) -> None:
+    """An exported tree's (inside) links go into the image as links; a FIFO or caches never do."""
+    source = tmp_path / "tree"
+    (source / "pkg" / "__pycache__").mkdir(parents=True)
+    (source / "pkg" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"cache")
+    (source / "train.py").write_text("print('train')\n")
+    (source / "run.py").symlink_to("train.py")
+    (source / "lib").symlink_to("pkg", target_is_directory=True)
+    os.mkfifo(source / "pipe")
+    files = list(_source_files([("", source)]))
+    assert [name for name, _ in files] == ["lib", "run.py", "train.py"]
+    context = tmp_path / "context"
+    context.mkdir()
+    recipe = ImageRecipe(base="audit/base:offline")
+    _write_context(context, recipe.dockerfile(), recipe, files, [])
+    assert os.readlink(context / "src" / "run.py") == "train.py"
+    assert os.readlink(context / "src" / "lib") == "pkg"
+    assert (context / "src" / "train.py").read_text() == "print('train')\n"
+    before = content_hash("FROM b", "", "sha256:1", files, [])
+    (source / "run.py").unlink()
+    (source / "run.py").symlink_to("pkg")  # same name, another target: another image
+    assert content_hash("FROM b", "", "sha256:1", files, []) != before
 
 
 def test_sandbox_options_passed_to_the_engine() -> None:

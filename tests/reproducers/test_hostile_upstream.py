@@ -41,6 +41,9 @@ LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "b" * 
 #: What the host file holds: valid metrics, so reading it through a planted link would "succeed".
 HOST_FILE_TEXT = '{"test_accuracy": 99.9, "sparsity": 0.5}\n'
 
+#: Appended to sitecustomize.py: every Python started with the checkout on its path gets a fake torch.
+FORGE_TORCH = 'import sys, types\nsys.modules["torch"] = types.SimpleNamespace(__version__="forged")\n'
+
 TRAIN = """\
 import argparse, json, os
 parser = argparse.ArgumentParser()
@@ -82,10 +85,13 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     (work / "train.py").write_text(TRAIN.format(host_file=str(host_file)))
     for name in ("setup.py", "conftest.py", "sitecustomize.py"):
         (work / name).write_text(canary_code(canaries / name, name))
+    with (work / "sitecustomize.py").open("a") as handle:  # and forge what a later `import torch` sees
+        handle.write(FORGE_TORCH)
     (work / "requirements.txt").write_text(f"{SDIST_NAME}==1.0\ntorch\n")
     (work / ".gitattributes").write_text("*.bin filter=lfs diff=lfs merge=lfs -text\n")
     (work / "weights.bin").write_text(LFS_POINTER)
     (work / "passwd").symlink_to("/etc/passwd")
+    (work / "run.py").symlink_to("train.py")  # a link inside the tree: kept, and what the entry runs
     (work / "leak.json").symlink_to(host_file)
     (work / ".gitmodules").write_text(
         '[submodule "vendor"]\n\tpath = vendor\n\turl = https://no-such-host.invalid/x\n'
@@ -121,7 +127,7 @@ def entry_for(commit: str, **changes: Any) -> UpstreamEntry:
     fields: dict[str, Any] = {
         "url": URL,
         "commit": commit,
-        "command": ("python", "train.py", "--seed", "{seed}", "--out", "{out}"),
+        "command": ("python", "run.py", "--seed", "{seed}", "--out", "{out}"),
         "metrics": JsonFile("metrics.json", {"test_accuracy": "test_accuracy", "sparsity": "sparsity"}),
         "row": {"arm": "upstream", "model": "mlp", "dataset": "blobs", "target_sparsity": 0.5},
         "requirements": (),
@@ -153,12 +159,14 @@ def test_checkout_and_export_run_nothing_and_keep_no_outside_link(hostile: dict[
     tree = hostile["tmp"] / "tree"
     report = export_tree(repo, hostile["commit"], tree)
     assert sorted(path.name for path in tree.iterdir()) == [
-        ".gitattributes", ".gitmodules", "conftest.py", "requirements.txt", "setup.py",
+        ".gitattributes", ".gitmodules", "conftest.py", "requirements.txt", "run.py", "setup.py",
         "sitecustomize.py", "train.py", "weights.bin",
     ]  # fmt: skip
     assert (tree / "weights.bin").read_text() == LFS_POINTER  # the pointer, never smudged
     assert (tree / "setup.py").read_text() == canary_code(hostile["canaries"] / "setup.py", "setup.py")
-    assert not any(path.is_symlink() for path in tree.rglob("*"))
+    assert (tree / "sitecustomize.py").read_text().endswith(FORGE_TORCH)
+    assert [path.name for path in tree.rglob("*") if path.is_symlink()] == ["run.py"]
+    assert os.readlink(tree / "run.py") == "train.py"
     assert sorted(report.skipped) == [
         "'leak.json': link to an absolute path (not kept)",
         "'passwd': link to an absolute path (not kept)",
@@ -271,9 +279,11 @@ def test_hostile_seeds_fail_one_by_one_and_the_honest_one_is_kept(
         copy = out / "containers" / f"seed-{seed}" / "stdout.txt"
         assert not copy.is_symlink() and copy.read_text() == f"test_accuracy={90 + seed}.0000\n"
     assert (out / "containers" / "seed-1" / "out" / "stdout.txt").is_symlink()  # planted, never followed
-    # Provenance from the probe container, not the host: the base's Python, no torch in this image.
+    # Provenance from the probe container, not the host: no torch in this image. The probe runs in
+    # isolated mode, so the checkout's sitecustomize.py (which forges torch) never ran in it.
     inside = environment["inside"]
-    assert inside["reported_by"].startswith("probe container") and inside["torch"] is None
+    assert inside["reported_by"].startswith("probe container") and "error" not in inside
+    assert inside["torch"] is None
     assert environment["determinism"] == {"set_by": "the authors' code", "defaults_in_container": None}
     assert environment["upstream"]["export"]["skipped_count"] == 3
     assert_host_untouched(hostile)
