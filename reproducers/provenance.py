@@ -69,6 +69,17 @@ def determinism(torch: Any) -> dict[str, Any]:
     }
 
 
+def summarise(by_seed: dict[int, dict[str, Any]], reported_by: str) -> dict[str, Any] | None:
+    """Per-seed facts as environment.json's ``inside``: the lowest seed's facts, the ``seeds`` that
+    reported the same, and ``differs`` for any seed that reported something else (None without seeds)."""
+    if not by_seed:
+        return None
+    facts = by_seed[min(by_seed)]
+    same = sorted(seed for seed, other in by_seed.items() if other == facts)
+    differs = {str(seed): other for seed, other in sorted(by_seed.items()) if other != facts}
+    return {**facts, "reported_by": reported_by, "seeds": same, "differs": differs}
+
+
 def _packages() -> dict[str, str]:
     """Every installed distribution and its version, by canonical-ish (lower-case) name."""
     found: dict[str, str] = {}

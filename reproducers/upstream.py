@@ -18,9 +18,7 @@ image and sandbox, since the seeds' containers run the authors' code, not ours.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 import os
 import re
@@ -39,10 +37,28 @@ from core.export import ExportError, ExportReport, export_commit
 from reproducers import provenance
 from reproducers.docker.containers import RUN_LABEL, ContainerResult, run_container
 from reproducers.docker.image import BuiltImage, ImageRecipe
-from reproducers.docker.outputs import UnsafeOutput, read_output
 from reproducers.docker.sandbox import OUT_MOUNT
 from reproducers.errors import ReproductionError
 from reproducers.runners.docker import OUTPUTS, DockerRunner, ProgressCallback, Rows
+from reproducers.upstream_metrics import (
+    METRICS_ERRORS,
+    CsvFile,
+    JsonFile,
+    MetricsReader,
+    StdoutRegex,
+    rows_problem,
+)
+
+#: The readers are defined in reproducers.upstream_metrics and re-exported: an entry imports them here.
+__all__ = [
+    "CsvFile",
+    "JsonFile",
+    "StdoutRegex",
+    "UpstreamEntry",
+    "UpstreamRunner",
+    "run_upstream",
+    "upstream_runner",
+]
 
 #: Where the exported checkout sits in the image; each container works in a copy under /tmp.
 WORK_COPY = "/tmp/work"
@@ -50,61 +66,8 @@ SOURCE_DIR = "/opt/audit/src"
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 #: runs.csv values an upstream row has unless the entry or the code says otherwise (one-shot: round 0).
 ROW_DEFAULTS: dict[str, Any] = {"arm": "upstream", "round": 0}
-#: Largest metrics file read (bytes); the whole output folder has the entry's own cap.
-MAX_METRICS_BYTES = 16 * 1024 * 1024
 #: Seconds the provenance probe may take (a fresh Python importing torch).
 PROBE_TIMEOUT_S = 120.0
-#: What reading a seed's metrics may raise on output the code got wrong (or made hostile).
-METRICS_ERRORS = (ReproductionError, KeyError, ValueError, TypeError, IndexError, RecursionError, csv.Error)
-
-
-@dataclass(frozen=True)
-class StdoutRegex:
-    """Metrics printed by the code: runs.csv column → regex with one group; the last match counts."""
-
-    patterns: dict[str, str]
-
-    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
-        row: dict[str, Any] = {}
-        for column, pattern in self.patterns.items():
-            matches = re.findall(pattern, stdout)
-            if not matches:
-                raise ReproductionError(f"no match for {column} ({pattern!r}) in the code's output")
-            row[column] = _number(matches[-1])
-        return [row]
-
-
-@dataclass(frozen=True)
-class JsonFile:
-    """Metrics in a JSON file written under ``{out}``: an object (one row) or a list of objects.
-
-    ``columns`` maps runs.csv column → key (dotted for nested objects, e.g. ``test.acc``).
-    """
-
-    path: str
-    columns: dict[str, str]
-
-    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
-        data = json.loads(_read_output(out_dir, self.path))
-        records = data if isinstance(data, list) else [data]
-        return [
-            {column: _number(_dig(record, key)) for column, key in self.columns.items()} for record in records
-        ]
-
-
-@dataclass(frozen=True)
-class CsvFile:
-    """Metrics in a CSV file written under ``{out}``: one runs.csv row per CSV row."""
-
-    path: str
-    columns: dict[str, str]
-
-    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
-        reader = csv.DictReader(io.StringIO(_read_output(out_dir, self.path)))
-        return [{column: _number(record[key]) for column, key in self.columns.items()} for record in reader]
-
-
-MetricsReader = StdoutRegex | JsonFile | CsvFile
 
 
 @dataclass(frozen=True)
@@ -236,16 +199,8 @@ class UpstreamRunner(DockerRunner):
         """
         try:
             measured = self.entry.metrics.rows(outcome.stdout, seed_dir / OUTPUTS)
-            problem = _rows_problem(measured)
-        except (
-            ReproductionError,
-            KeyError,
-            ValueError,
-            TypeError,
-            IndexError,
-            RecursionError,
-            csv.Error,
-        ) as exc:
+            problem = rows_problem(measured)
+        except METRICS_ERRORS as exc:
             problem = f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError | IndexError) else str(exc)
         if problem:
             return None, f"metrics unreadable: {' '.join(problem.split())[:300]}"
@@ -360,40 +315,6 @@ def run_upstream(
     spec = SimpleNamespace(id=paper_id)  # iter_rows needs only the paper id of a registry spec
     finished = {seed: rows for seed, rows in runner.iter_rows(spec, protocol, seeds) if rows is not None}
     return [row for seed in sorted(finished) for row in finished[seed][0]], runner
-
-
-def _read_output(out_dir: Path, name: str) -> str:
-    """A metrics file the code wrote: no link followed, a regular file under the cap, UTF-8."""
-    try:
-        return read_output(out_dir, name, max_bytes=MAX_METRICS_BYTES).decode("utf-8")
-    except UnsafeOutput as exc:
-        raise ReproductionError(str(exc)) from None
-
-
-def _rows_problem(rows: Any) -> str:
-    """Why measured rows cannot become runs.csv rows ("" when each is a flat record of scalars)."""
-    for row in rows:
-        for column, value in row.items():
-            if not isinstance(value, int | float | str | bool) and value is not None:
-                return f"{column} is a {type(value).__name__}, not a number or text"
-    return ""
-
-
-def _dig(record: Any, dotted: str) -> Any:
-    for key in dotted.split("."):
-        record = record[key]
-    return record
-
-
-def _number(value: Any) -> Any:
-    """Numbers as floats (ints stay ints), other values unchanged."""
-    if isinstance(value, int | float):
-        return value
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return value
-    return int(number) if number.is_integer() and "." not in str(value) else number
 
 
 def _pinned(line: str) -> bool:

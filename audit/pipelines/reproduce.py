@@ -76,27 +76,21 @@ class LocalRunner:
     def environment(self) -> dict[str, Any]:
         """Provenance as the processes that ran the seeds reported it after each seed (this one, or
         with ``jobs`` > 1 the spawned worker processes): nothing is configured just to describe."""
-        facts = self.facts[min(self.facts)] if self.facts else {}
-        differs = {str(seed): other for seed, other in sorted(self.facts.items()) if other != facts}
+        from reproducers import provenance
+
+        inside = provenance.summarise(self.facts, "in-process" if self.jobs <= 1 else "seed processes")
         return {
             "runner": self.name,
             "image_digest": None,
             "failed_seeds": [],
             "jobs": self.jobs,
             "device": {
-                "name": facts.get("device_name"),
-                "torch_cuda": facts.get("torch_cuda"),
-                "reported_from": "the processes that ran the seeds" if facts else None,
+                "name": inside.get("device_name") if inside else None,
+                "torch_cuda": inside.get("torch_cuda") if inside else None,
+                "reported_from": "the processes that ran the seeds" if inside else None,
             },
-            "determinism": facts.get("determinism"),
-            "inside": {
-                **facts,
-                "reported_by": "in-process" if self.jobs <= 1 else "seed processes",
-                "seeds": sorted(seed for seed, other in self.facts.items() if other == facts),
-                "differs": differs,
-            }
-            if facts
-            else None,
+            "determinism": inside.get("determinism") if inside else None,
+            "inside": inside,
         }
 
 

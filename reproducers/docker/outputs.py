@@ -17,8 +17,10 @@ file of many gigabytes, a folder of a million entries. So the host never writes 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import shutil
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -159,3 +161,35 @@ def _read_at_most(handle: int, limit: int) -> bytes:
 
 def _mb(size: int) -> str:
     return f"{size / 1_000_000:g} MB"
+
+
+def worker_result_problem(result: object, seed: int) -> str:
+    """What is wrong with a worker's result.json ("" when it follows the contract of reproducers.worker)."""
+    if not isinstance(result, dict):
+        return f"expected a JSON object, got {type(result).__name__}"
+    for key in ("runs", "per_class"):
+        rows = result.get(key)
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            return f"{key!r} must be a list of objects"
+    if "seed" in result and result["seed"] != seed:
+        return f"it is seed {result['seed']!r}'s result, not seed {seed}'s"
+    if "environment" in result and not isinstance(result["environment"], dict):
+        return "'environment' must be an object"
+    return ""
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder a container wrote (a seed folder of an earlier run), links included but never
+    followed (``shutil.rmtree`` does not follow them); folders it made unwritable are opened up first,
+    each checked by ``lstat`` to be a real folder."""
+    if not (path.exists() or path.is_symlink()):
+        return
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+        return
+    for folder, dirs, _files in os.walk(path, followlinks=False):
+        for name in [folder, *(os.path.join(folder, entry) for entry in dirs)]:
+            with contextlib.suppress(OSError):
+                if stat.S_ISDIR(os.lstat(name).st_mode):
+                    os.chmod(name, 0o700)
+    shutil.rmtree(path)

@@ -15,12 +15,8 @@ folder a container could write, and reads that folder only through ``reproducers
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import shutil
-import stat
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -33,10 +29,18 @@ import docker
 
 import core
 import reproducers
+from reproducers import provenance
 from reproducers.docker import engine
 from reproducers.docker.containers import RUN_LABEL, ContainerResult, remove_labelled, run_container
 from reproducers.docker.image import BuiltImage, ImageRecipe, base_image, ensure_image
-from reproducers.docker.outputs import MissingOutput, UnsafeOutput, inspect_outputs, read_output
+from reproducers.docker.outputs import (
+    MissingOutput,
+    UnsafeOutput,
+    inspect_outputs,
+    read_output,
+    remove_tree,
+    worker_result_problem,
+)
 from reproducers.docker.requirements import runtime_requirements
 from reproducers.docker.sandbox import CACHE_MOUNT, DATA_MOUNT, OUT_MOUNT, Sandbox, make_writable_for, reclaim
 from reproducers.docker.wheelhouse import fill
@@ -225,19 +229,9 @@ class DockerRunner:
 
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="audit-seed")
         try:
+            run = (image.tag, paper_id, protocol)
             futures = {
-                pool.submit(
-                    self._run_seed,
-                    image.tag,
-                    paper_id,
-                    protocol,
-                    seed,
-                    out_dir,
-                    cache_dir,
-                    data_dir,
-                    user,
-                    report,
-                ): seed
+                pool.submit(self._run_seed, *run, seed, out_dir, cache_dir, data_dir, user, report): seed
                 for seed in seeds
             }
             for future in as_completed(futures):
@@ -275,7 +269,7 @@ class DockerRunner:
         anything in it is read, and what the container's user created there is handed back.
         """
         seed_dir = (out_dir / "containers" / f"seed-{seed}").resolve()
-        _remove_tree(seed_dir)  # a rerun starts from an empty folder (some code refuses to overwrite)
+        remove_tree(seed_dir)  # a rerun starts from an empty folder (some code refuses to overwrite)
         seed_dir.mkdir(parents=True)
         outputs = seed_dir / OUTPUTS
         make_writable_for(outputs, user)
@@ -430,15 +424,8 @@ class DockerRunner:
         }
 
     def inside_environment(self) -> dict[str, Any] | None:
-        """What the seeds' containers reported: the lowest seed's facts, the seeds that reported the
-        same, and (``differs``) any seed that reported something else; None when no seed finished."""
-        if not self.inside:
-            return None
-        first = min(self.inside)
-        facts = self.inside[first]
-        same = sorted(seed for seed, other in self.inside.items() if other == facts)
-        differs = {str(seed): other for seed, other in sorted(self.inside.items()) if other != facts}
-        return {**facts, "reported_by": "worker", "seeds": same, "differs": differs}
+        """What the seeds' containers reported (see :func:`reproducers.provenance.summarise`)."""
+        return provenance.summarise(self.inside, "worker")
 
     def determinism(self, inside: dict[str, Any] | None) -> Any:
         """The determinism flags the seeds ran under (the worker configures and reports them)."""
@@ -453,34 +440,3 @@ def docker_available() -> tuple[bool, str]:
 def require_engine() -> None:
     """For an explicit ``--runner docker``: raise one clear ReproductionError when no engine answers."""
     engine.connect().close()
-
-
-def worker_result_problem(result: Any, seed: int) -> str:
-    """What is wrong with a worker's result.json ("" when it follows the worker's contract)."""
-    if not isinstance(result, dict):
-        return f"expected a JSON object, got {type(result).__name__}"
-    for key in ("runs", "per_class"):
-        rows = result.get(key)
-        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            return f"{key!r} must be a list of objects"
-    if "seed" in result and result["seed"] != seed:
-        return f"it is seed {result['seed']!r}'s result, not seed {seed}'s"
-    if "environment" in result and not isinstance(result["environment"], dict):
-        return "'environment' must be an object"
-    return ""
-
-
-def _remove_tree(path: Path) -> None:
-    """Remove a seed folder of an earlier run, links included but never followed (``shutil.rmtree``
-    does not follow them); folders a container made unwritable are opened up first, by lstat only."""
-    if not (path.exists() or path.is_symlink()):
-        return
-    if path.is_symlink() or not path.is_dir():
-        path.unlink()
-        return
-    for folder, dirs, _files in os.walk(path, followlinks=False):
-        for name in [folder, *(os.path.join(folder, entry) for entry in dirs)]:
-            with contextlib.suppress(OSError):
-                if stat.S_ISDIR(os.lstat(name).st_mode):
-                    os.chmod(name, 0o700)
-    shutil.rmtree(path)
