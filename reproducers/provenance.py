@@ -23,17 +23,23 @@ from typing import Any
 
 #: How replicate seeds become per-source seeds (``reproducers.seeding``), recorded with the flags.
 SEED_DERIVATION = "sha256('audit-reproducers:{seed}:{source}')[:8] per source"
+#: The packages whose versions decide a worker seed's numbers (the worker image's runtime set and
+#: what it pulls in); an upstream probe lists every installed package instead.
+ENGINE_PACKAGES = ("torch", "numpy", "pandas", "mlxtend", "scipy", "scikit-learn")
 
 
-def describe(device: str) -> dict[str, Any]:
-    """The facts of this process (for ``device`` "cpu" or "cuda"); torch's part is None without torch."""
+def describe(device: str, packages: tuple[str, ...] | None = ENGINE_PACKAGES) -> dict[str, Any]:
+    """The facts of this process (for ``device`` "cpu" or "cuda"); torch's part is None without torch.
+
+    ``packages``: the distributions whose versions are recorded (None: every installed one).
+    """
     facts: dict[str, Any] = {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu_count": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "uid": os.getuid() if hasattr(os, "getuid") else None,
-        "packages": _packages(),
+        "packages": _packages(packages),
     }
     try:
         import torch
@@ -80,15 +86,17 @@ def summarise(by_seed: dict[int, dict[str, Any]], reported_by: str) -> dict[str,
     return {**facts, "reported_by": reported_by, "seeds": same, "differs": differs}
 
 
-def _packages() -> dict[str, str]:
-    """Every installed distribution and its version, by canonical-ish (lower-case) name."""
+def _packages(wanted: tuple[str, ...] | None) -> dict[str, str | None]:
+    """Installed distributions and their versions by lower-case name (None for a wanted one missing)."""
     found: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = (dist.metadata["Name"] or "").lower()
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         if name:
             found.setdefault(name, dist.version)
-    return dict(sorted(found.items()))
+    if wanted is None:
+        return dict(sorted(found.items()))
+    return {name: found.get(name) for name in wanted}
 
 
-if __name__ == "__main__":  # the probe: python -I -c "<source>" cpu
-    print(json.dumps(describe(sys.argv[1] if len(sys.argv) > 1 else "cpu"), sort_keys=True))
+if __name__ == "__main__":  # the probe: python -I -c "<source>" cpu (every installed package)
+    print(json.dumps(describe(sys.argv[1] if len(sys.argv) > 1 else "cpu", packages=None), sort_keys=True))
