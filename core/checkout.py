@@ -12,7 +12,9 @@ contains must not run on the host, so every git command here:
   never-ending repository costs at most ``timeout_s`` and ``max_bytes``; ``cancel`` stops it at once;
 - gets English messages, so that failures can be classified (:func:`classify_git_error`).
 
-Reading a checkout never follows a symbolic link (:func:`iter_files`, :func:`tree_size_bytes`).
+Reading a checkout never follows a symbolic link (:func:`iter_files`, :func:`tree_size_bytes`). A pinned
+commit (:func:`fetch_pinned`, for upstream entries) is fetched into a bare repository: no working tree
+at all on the host; ``core.export`` writes its files from git's objects, with no filter run.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ def shallow_clone(
     return run_git(args, timeout_s=timeout_s, watch=dest, max_bytes=max_bytes, cancel=cancel)
 
 
-def pinned_checkout(
+def fetch_pinned(
     url: str,
     dest: Path,
     commit: str,
@@ -196,13 +198,17 @@ def pinned_checkout(
     max_bytes: int,
     cancel: threading.Event | None = None,
 ) -> GitOutcome:
-    """``dest`` holding ``url`` at exactly ``commit`` (detached), fetched with the same hardening.
+    """A bare repository at ``dest`` holding ``url``'s ``commit``, with HEAD detached at it.
 
-    Tries a shallow fetch of the commit itself first (GitHub, GitLab and ``git daemon`` with
-    ``uploadpack.allowReachableSHA1InWant`` serve it), then a full clone without checkout.
+    Bare on purpose: no working tree is ever written on the host, so nothing of the repository
+    (links to ``/etc/passwd``, hostile file names, whatever a checkout bug would let through) lands
+    on the host's file system as files; :func:`core.export.export_commit` writes the commit's files
+    from git's objects where they are needed. Tries a shallow fetch of the commit itself first
+    (GitHub, GitLab and ``git daemon`` with ``uploadpack.allowReachableSHA1InWant`` serve it), then
+    every branch. ``max_bytes`` caps the download (checked while it runs and once it is done).
     """
     dest.mkdir(parents=True, exist_ok=True)
-    init = run_git(["init", "--quiet", str(dest)], timeout_s=60)
+    init = run_git(["init", "--quiet", "--bare", str(dest)], timeout_s=60)
     if not init.ok:
         return init
     deadline = time.monotonic() + timeout_s
@@ -213,33 +219,41 @@ def pinned_checkout(
     remote = run_git(["remote", "add", "origin", url], cwd=dest, timeout_s=60)
     if not remote.ok:
         return remote
+    limits = {"watch": dest, "max_bytes": max_bytes, "cancel": cancel}
     fetched = run_git(
         ["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", commit],
         cwd=dest,
         timeout_s=left(),
-        watch=dest,
-        max_bytes=max_bytes,
-        cancel=cancel,
+        **limits,
     )
+    late = GitOutcome(
+        "timeout", f"git fetch took longer than {timeout_s:g} s"
+    )  # the whole limit, not what was left
     if fetched.status in ("timeout", "too_large") or (cancel is not None and cancel.is_set()):
-        return fetched
+        return late if fetched.status == "timeout" else fetched
     if not fetched.ok:  # servers that refuse a sha in "want": fetch every branch, then find the commit
         fetched = run_git(
             ["fetch", "--quiet", "--no-tags", "origin", "+refs/heads/*:refs/remotes/origin/*"],
             cwd=dest,
             timeout_s=left(),
-            watch=dest,
-            max_bytes=max_bytes,
-            cancel=cancel,
+            **limits,
         )
         if not fetched.ok:
-            return fetched
-    checked = run_git(["checkout", "--quiet", "--detach", commit], cwd=dest, timeout_s=left())
-    if not checked.ok:
+            return late if fetched.status == "timeout" else fetched
+    size = tree_size_bytes(dest)
+    if size > max_bytes:  # a download quicker than one size check
+        return GitOutcome(
+            "too_large", f"{size / 1_000_000:.1f} MB is over the {max_bytes / 1_000_000:g} MB cap"
+        )
+    found = run_git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=dest, timeout_s=left())
+    if not found.ok:
         return GitOutcome("not_found", f"commit {commit} is not in {url}")
+    detached = run_git(["update-ref", "--no-deref", "HEAD", commit], cwd=dest, timeout_s=left())
+    if not detached.ok:
+        return detached
     head = head_commit(dest)
     if head != commit:
-        return GitOutcome("error", f"{url} checked out {head or 'nothing'}, not the pinned {commit}")
+        return GitOutcome("error", f"{url} holds {head or 'nothing'} at HEAD, not the pinned {commit}")
     return GitOutcome("ok")
 
 

@@ -4,8 +4,11 @@
         --cache CACHE_DIR --data DATA_DIR --out rows.json
 
 Independent of the ``audit`` command line so that it runs alone inside a container. The output is
-``{"runs": [...], "per_class": [...], "paper_id", "protocol", "seed"}``, written atomically. Exit codes:
-0 done, 2 usage error (unknown paper or protocol), 1 expected failure (message on stderr, one line).
+``{"runs": [...], "per_class": [...], "paper_id", "protocol", "seed", "environment": {...}}``, written
+atomically; ``environment`` is :func:`reproducers.provenance.describe` of this process after the seed
+(torch, CUDA, device, threads and determinism flags as the seed ran under them, read from inside the
+container rather than guessed by the host). Exit codes: 0 done, 2 usage error (unknown paper or
+protocol), 1 expected failure (message on stderr, one line).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import sys
 from pathlib import Path
 
 from core import atomic
-from reproducers import registry
-from reproducers.runners.local import run_seed
+from reproducers import provenance, registry
+from reproducers.runners.local import resolve_device, run_seed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "runs": runs,
         "per_class": per_class,
+        "environment": provenance.describe(resolve_device(args.device).type),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_text(args.out, json.dumps(body, indent=1), newline_at_end=False)

@@ -60,17 +60,38 @@ class LocalRunner:
     jobs: int = 1
     name: str = "local"
 
+    def __post_init__(self) -> None:
+        #: per seed, what the process that ran it reported (see reproducers.provenance)
+        self.facts: dict[int, dict[str, Any]] = {}
+
     def iter_rows(
         self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
     ) -> Iterator[tuple[int, Rows | None]]:
         from reproducers.runners.local import iter_seeds
 
         yield from iter_seeds(
-            spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress
+            spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress, self.facts
         )
 
     def environment(self) -> dict[str, Any]:
-        return {"runner": self.name, "image_digest": None, "failed_seeds": [], "jobs": self.jobs}
+        """Provenance as the processes that ran the seeds reported it after each seed (this one, or
+        with ``jobs`` > 1 the spawned worker processes): nothing is configured just to describe."""
+        from reproducers import provenance
+
+        inside = provenance.summarise(self.facts, "in-process" if self.jobs <= 1 else "seed processes")
+        return {
+            "runner": self.name,
+            "image_digest": None,
+            "failed_seeds": [],
+            "jobs": self.jobs,
+            "device": {
+                "name": inside.get("device_name") if inside else None,
+                "torch_cuda": inside.get("torch_cuda") if inside else None,
+                "reported_from": "the processes that ran the seeds" if inside else None,
+            },
+            "determinism": inside.get("determinism") if inside else None,
+            "inside": inside,
+        }
 
 
 def select_runner(
@@ -223,7 +244,10 @@ def run(
     _write_csv(out_dir / "runs.csv", RUN_COLUMNS, [row for runs, _ in ordered for row in runs])
     _write_csv(out_dir / "per_class.csv", PER_CLASS_COLUMNS, [row for _, pc in ordered for row in pc])
     environment = _environment(spec.id, protocol, seeds, device, chosen.device, claim_set.content_hash())
-    environment.update(chosen.environment())
+    runner_part = chosen.environment()
+    environment["device"].update(runner_part.pop("device", {}))
+    environment.update(runner_part)
+    environment["seeds"] = sorted(by_seed)  # the seeds that produced rows; failed_seeds says why not
     environment["protocol_config"] = spec.protocol(protocol).to_dict()
     _write_text(out_dir / "environment.json", json.dumps(environment, indent=2, sort_keys=True))
     report = render_report(out_dir) if by_seed else out_dir
@@ -296,11 +320,12 @@ def _claims_json(claim_set: Any, protocol: str) -> str:
 def _environment(
     paper_id: str, protocol: str, seeds: int, requested: str, resolved: str, claims_hash: str
 ) -> dict[str, Any]:
-    """Provenance of the run; the runner adds its own part (``runner``, ``docker``, ``failed_seeds``)."""
-    import torch
+    """The host's part of the provenance (project, the packages that judge and report, the machine).
 
-    from reproducers.seeding import configure_determinism
-
+    What the seeds ran under (device name, torch and CUDA, determinism flags, threads) is the
+    runner's part, read where they ran (``reproducers.provenance``): a container's torch is not the
+    host's, and describing the host (let alone configuring its torch) would record another run.
+    """
     versions = {}
     for package in PACKAGES:
         try:
@@ -320,25 +345,10 @@ def _environment(
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "device": {
-            "requested": requested,
-            "resolved": resolved,
-            "name": _device_name(resolved),
-            "torch_cuda": torch.version.cuda,
-        },
-        "determinism": configure_determinism(device_type=resolved),
-        "seeds": list(range(seeds)),
+        "device": {"requested": requested, "resolved": resolved},
+        "seeds_requested": list(range(seeds)),
         "claims_hash": claims_hash,
     }
-
-
-def _device_name(resolved: str) -> str | None:
-    """The GPU's name when this process can see it (a Docker run on a GPU may see it only inside)."""
-    import torch
-
-    if resolved == "cuda" and torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    return platform.processor() or platform.machine() or None
 
 
 def _git_commit() -> str | None:

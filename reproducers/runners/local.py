@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from reproducers import datasets
+from reproducers import datasets, provenance
 from reproducers.experiments import count_trainings, run_plan
 from reproducers.recipes import RECIPES
 from reproducers.registry.base import PaperSpec
@@ -96,12 +96,15 @@ def iter_seeds(
     data_dir: Path,
     jobs: int = 1,
     progress: ProgressCallback | None = None,
+    facts: dict[int, dict[str, Any]] | None = None,
 ) -> Iterator[tuple[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]]:
     """(seed, rows) for every seed: in this process, or ``jobs`` worker processes at a time.
 
     Worker processes are spawned (not forked: a forked torch can deadlock in its thread pools) and
     each runs one thread, so results are bit-for-bit those of a sequential run. ``progress`` gets
-    (seeds done, seeds, message); in parallel only when a seed finishes.
+    (seeds done, seeds, message); in parallel only when a seed finishes. ``facts``, when given,
+    receives per seed what the process that ran it reports about itself after the seed
+    (``reproducers.provenance.describe``: torch, threads, determinism flags as the seed ran).
     """
     total = len(seeds)
     if jobs <= 1 or total <= 1 or resolve_device(device).type == "cuda":
@@ -112,6 +115,8 @@ def iter_seeds(
                     progress(index, total, message)
 
             rows = run_seed(spec, protocol_name, seed, device, cache_dir, data_dir, within)
+            if facts is not None:
+                facts[seed] = provenance.describe(resolve_device(device).type)
             if progress is not None:
                 progress(index + 1, total, f"seed {seed} done")
             yield seed, rows
@@ -119,7 +124,7 @@ def iter_seeds(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
         futures = {
-            pool.submit(run_seed, spec, protocol_name, seed, device, cache_dir, data_dir): seed
+            pool.submit(_run_seed_described, spec, protocol_name, seed, device, cache_dir, data_dir): seed
             for seed in seeds
         }
         if progress is not None:
@@ -127,10 +132,20 @@ def iter_seeds(
         try:
             for done, future in enumerate(as_completed(futures), start=1):
                 seed = futures[future]
-                rows = future.result()
+                rows, described = future.result()
+                if facts is not None:
+                    facts[seed] = described
                 if progress is not None:
                     progress(done, total, f"seed {seed} done")
                 yield seed, rows
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _run_seed_described(
+    spec: PaperSpec, protocol_name: str, seed: int, device: str, cache_dir: Path, data_dir: Path
+) -> tuple[tuple[list[dict[str, Any]], list[dict[str, Any]]], dict[str, Any]]:
+    """In a worker process: the seed's rows and that process's provenance after running it."""
+    rows = run_seed(spec, protocol_name, seed, device, cache_dir, data_dir)
+    return rows, provenance.describe(resolve_device(device).type)
