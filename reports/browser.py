@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import select
@@ -180,27 +181,21 @@ class Chromium:
 
     def close(self) -> None:
         """End the browser (its process group: renderer and GPU helpers too) and remove the profile."""
-        try:
+        with contextlib.suppress(BrowserError):
             self.send("Browser.close", timeout_s=5)
-        except BrowserError:
-            pass
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-            if done:
+            # WNOWAIT: the exited browser stays a zombie, so its process-group id cannot be reused
+            # by an unrelated process before the group's leftover helpers are killed below
+            if os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
                 break
             time.sleep(0.05)
-        else:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(self.pid, 0)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
         for fd in (self._to_child, self._from_child):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def send(

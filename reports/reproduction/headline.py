@@ -72,7 +72,7 @@ def registration(inputs: ReproductionInputs, *, rejudge: bool = False) -> Regist
         else:
             status = "changed"
             text = (
-                f"Broken pre-registration: {what}. The verdicts below judge the edited claims and are not "
+                f"The file {what}. The verdicts below judge the edited claims and are not "
                 "a pre-registered test. Restore claims.json (rerunning `audit reproduce` writes it again "
                 "from the registry), or re-judge on purpose with `audit report DIR --rejudge`."
             )

@@ -48,7 +48,7 @@ class PaperIdentity:
 
     @property
     def byline(self) -> str:
-        """"A, B and C, ICLR 2019": who wrote it, where (either part may be missing)."""
+        """ "A, B and C, ICLR 2019": who wrote it, where (either part may be missing)."""
         return ", ".join(p for p in (self.authors_text, self.venue) if p)
 
     @property

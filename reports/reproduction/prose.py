@@ -114,10 +114,7 @@ def schedule_text(config: dict[str, Any]) -> str:
         text += f", evaluated every {_num(schedule['eval_every'])} iterations"
     report_at = schedule.get("report_at")
     if report_at == "early_stop":
-        text += (
-            "; accuracy is reported at the early-stopping iteration (lowest validation loss), as the "
-            "paper does"
-        )
+        text += "; accuracy is reported at the early-stopping iteration (lowest validation loss)"
     elif report_at == "final":
         text += "; accuracy is reported after the last iteration"
     return "Training: " + text + "."

@@ -38,6 +38,20 @@ PER_SEED_COLUMNS = {
     "device": "device",
     "state_hash": "state",
 }
+#: the same columns named in a sentence ("Every run: ...") when their value is constant.
+LONG_LABELS = {
+    "dataset": "dataset",
+    "target_sparsity": "target sparsity",
+    "sparsity": "measured sparsity",
+    "effective_sparsity": "effective sparsity",
+    "test_accuracy": "test accuracy (%)",
+    "val_accuracy": "validation accuracy (%)",
+    "test_loss": "test loss",
+    "early_stop_iteration": "early-stopping iteration",
+    "iterations": "iterations",
+    "wall_s": "wall time (s)",
+    "state_hash": "state",
+}
 #: never moved above the table: they identify the row.
 ROW_KEYS = ("seed", "arm")
 #: text columns (left-aligned); the others are numbers.
@@ -194,7 +208,7 @@ def per_seed_table(runs: pd.DataFrame) -> PerSeedTable:
     for column in present:
         values = {cell(row[column], column) for row in rows}
         if len(rows) > 1 and len(values) == 1 and column not in ROW_KEYS:
-            constants.append((column.replace("_", " "), values.pop()))
+            constants.append((LONG_LABELS.get(column, column.replace("_", " ")), values.pop()))
         else:
             columns.append(column)
     seeds = (
