@@ -87,7 +87,7 @@ def build_context(
         "harm": summary.per_class_harm(changes),
         "differences": summary.relation_differences(inputs),
         "per_seed": table,
-        "provenance": summary.provenance(inputs, reg.text),
+        "provenance": summary.provenance(inputs, reg.short),
         "content_hash": inputs.content_hash,
         "discussion": discussion,
         "discussion_file": DISCUSSION_FILE,

@@ -39,6 +39,20 @@ class Registration:
     def broken(self) -> bool:
         return self.status == "changed"
 
+    @property
+    def short(self) -> str:
+        """The check in a few words, for Provenance (which shows the full hash on its own line)."""
+        if self.status == "intact":
+            files = [
+                f for f, h in (("claims.json", self.recorded), ("environment.json", self.registered)) if h
+            ]
+            if len(files) == 1:
+                return f"intact: the hash recorded in {files[0]} matches the claims"
+            return f"intact: the hashes recorded in {' and '.join(files)} match the claims"
+        if self.status == "unrecorded":
+            return "no registration hash recorded"
+        return self.text
+
 
 def registration(inputs: ReproductionInputs, *, rejudge: bool = False) -> Registration:
     """The pre-registration check: claims.json's content against the hashes recorded for it."""
