@@ -123,6 +123,8 @@ class PageCheck:
     n_images: int = 0
     n_tables: int = 0
     screenshot: bytes = b""
+    #: results of the caller's own expressions (``check(..., probes={name: js})``)
+    values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:
@@ -247,8 +249,19 @@ class Chromium:
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def check(self, url: str, width: int = 1280, height: int = 900, screenshot: bool = True) -> PageCheck:
-        """Open ``url`` in a new tab at ``width`` × ``height`` CSS px and check it (see module doc)."""
+    def check(
+        self,
+        url: str,
+        width: int = 1280,
+        height: int = 900,
+        screenshot: bool = True,
+        probes: dict[str, str] | None = None,
+    ) -> PageCheck:
+        """Open ``url`` in a new tab at ``width`` × ``height`` CSS px and check it (see module doc).
+
+        ``probes`` are further JavaScript expressions evaluated in the loaded page; their JSON
+        values land in ``PageCheck.values`` (a test asks, e.g., whether claim ids stay on one line).
+        """
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
@@ -277,6 +290,13 @@ class Chromium:
             for t in page["tables"]
             if t["scrollWidth"] > t["clientWidth"] + 1 or t["right"] > page["viewport"] + 1
         ]
+        for name, expression in (probes or {}).items():
+            answer = self.send(
+                "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session
+            )
+            if "exceptionDetails" in answer:
+                raise BrowserError(f"probe {name!r} failed: {answer['exceptionDetails'].get('text')}")
+            result.values[name] = answer["result"].get("value")
         result.console_errors = _errors(self.events[start:], session)
         if screenshot:
             shot = self.send(

@@ -21,7 +21,7 @@ KNOWN = REQUIRED | {
 
 def test_citation_file_matches_the_package():
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    assert REQUIRED <= set(cff) and set(cff) <= KNOWN
+    assert set(cff) >= REQUIRED and set(cff) <= KNOWN
     assert cff["cff-version"] == "1.2.0" and cff["type"] == "software"
     assert str(cff["version"]) == __version__
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

@@ -28,12 +28,21 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
+#: claim ids on more than one line (a hyphenated id wrapped mid-word): their number
+WRAPPED_IDS = (
+    "[...document.querySelectorAll('td.claim code')].filter(c => c.getClientRects().length > 1).length"
+)
+CLAIM_IDS = "document.querySelectorAll('td.claim code').length"
+
+
 def test_report_passes_at_1280_px(chrome, tmp_path):
     folder = make_folder(tmp_path / "TEST-paper")
     (folder / "discussion.md").write_text("# Notes\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n")
     html = write_verdicts_and_report(folder)
-    result = chrome.check(html.as_uri(), width=1280)
+    result = chrome.check(html.as_uri(), width=1280, probes={"wrapped": WRAPPED_IDS, "ids": CLAIM_IDS})
     assert result.problems == []
+    # ids: 12 in scope, 11 judged, 1 not judged, 2 next steps, 4 relation claims × 5 seeds of differences
+    assert result.values == {"wrapped": 0, "ids": 12 + 11 + 1 + 2 + 20}
     assert result.n_images == 3  # accuracy, forest, per-class figures, all decoded
     # next steps, scope, results, not judged, per-seed differences, per-seed runs, variability,
     # per-class harm, and the discussion's own table
@@ -47,13 +56,17 @@ def test_the_check_finds_what_is_broken(chrome, tmp_path):
     page.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>t</title></head><body>"
         "<h3>Wide</h3><table style='display:block;overflow-x:auto'><tr>" + wide + "</tr></table>"
+        # the old report's style: code spans broken anywhere, so a claim id wrapped mid-word
+        "<table><tr><td class='claim' style='width:60px'>"
+        "<code style='word-break:break-all'>snip-95-beats</code></td></tr></table>"
         "<img alt='garbage' src='data:image/png;base64,AAAA'>"
         "<img alt='missing' src='missing.png'>"
         "<script>console.error('boom'); throw new Error('kaput');</script>"
         "</body></html>"
     )
-    result = chrome.check(page.as_uri(), width=1280, screenshot=False)
+    result = chrome.check(page.as_uri(), width=1280, screenshot=False, probes={"wrapped": WRAPPED_IDS})
     assert result.broken_images == ["garbage", "missing"]
+    assert result.values["wrapped"] == 1  # the narrow cell below wraps its id, as the old report did
     assert [heading for heading, _, _ in result.overflowing_tables] == ["Wide"]
     assert any("boom" in e for e in result.console_errors)
     assert any("kaput" in e for e in result.console_errors)

@@ -14,6 +14,7 @@ import pytest
 from audit.cli import main
 from core.device import device_name
 from reproducers import registry
+from tests.reports.test_report_browser import WRAPPED_IDS
 from tests.reports.test_report_rerender import OUTPUTS
 from tests.reproducers.conftest import tiny
 
@@ -70,8 +71,9 @@ def check_report(out: Path, paper_id: str, printed: list[str], chrome) -> None:
     # the device is named by its model, not by the architecture
     assert env["device"]["name"] == device_name(resolved) and env["device"]["name"] != env["machine"]
 
-    result = chrome.check((out / "report.html").as_uri(), width=1280)
+    result = chrome.check((out / "report.html").as_uri(), width=1280, probes={"wrapped": WRAPPED_IDS})
     assert result.problems == [] and result.n_images == 3
+    assert result.values["wrapped"] == 0  # no claim id wraps mid-word
 
 
 def rerender_is_identical(out: Path, capsys) -> None:

@@ -83,7 +83,7 @@ def test_html_sections_and_coloured_verdicts(rendered):
     assert "intersection–union" in text
     assert "1,000 iterations, not 50K" in text  # the recorded deviation
     # the claims hash is recomputed and compared: no recorded hash besides claims.json's own, which matches
-    assert "The claims are the ones registered before the runs" in text
+    assert "Pre-registration: intact: the hash recorded in claims.json matches the claims" in text
     assert "Broken pre-registration" not in text
 
 
