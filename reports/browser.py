@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -61,7 +62,7 @@ MEASURE = r"""
   const root = document.documentElement;
   const viewport = root.clientWidth;
   const images = [...document.images].map((img) => ({
-    alt: img.alt || img.getAttribute("src").slice(0, 40),
+    alt: img.alt || (img.getAttribute("src") || "").slice(0, 40),
     ok: img.complete && img.naturalWidth > 0,
   }));
   const tables = [...document.querySelectorAll("table")].map((table, index) => {
@@ -155,10 +156,20 @@ class Chromium:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         devnull = os.open(os.devnull, os.O_RDWR)
+        # the child's ends are moved above fd 9 first: a dup2 onto 3 or 4 must never overwrite the
+        # other end (or be a no-op that keeps close-on-exec) when the parent happens to hold 3 or 4
+        to_child_r, from_child_w, devnull = (_high(fd) for fd in (to_child_r, from_child_w, devnull))
         argv = [executable or find_chromium(), *FLAGS, f"--user-data-dir={self.profile}", "about:blank"]
         try:
             # posix_spawn maps the pipe ends onto fds 3 and 4 in the child without a preexec hook
-            self.pid = os.posix_spawn(
+            self.pid = self._spawn(argv, devnull, to_child_r, from_child_w)
+        finally:
+            for fd in (to_child_r, from_child_w, devnull):
+                os.close(fd)
+
+    def _spawn(self, argv: list[str], devnull: int, to_child_r: int, from_child_w: int) -> int:
+        try:
+            return os.posix_spawn(
                 argv[0],
                 argv,
                 {**os.environ, "HOME": self.profile},
@@ -171,9 +182,11 @@ class Chromium:
                 ],
                 setpgroup=0,
             )
-        finally:
-            for fd in (to_child_r, from_child_w, devnull):
+        except OSError as exc:
+            for fd in (self._to_child, self._from_child):
                 os.close(fd)
+            shutil.rmtree(self.profile, ignore_errors=True)
+            raise BrowserUnavailable(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
 
     def __enter__(self) -> Chromium:
         return self
@@ -311,6 +324,13 @@ class Chromium:
             result.screenshot = base64.b64decode(shot["data"])
         self.send("Target.closeTarget", {"targetId": target})
         return result
+
+
+def _high(fd: int) -> int:
+    """A close-on-exec duplicate of ``fd`` numbered 10 or above; ``fd`` itself is closed."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
 
 
 def _errors(events: list[dict[str, Any]], session: str) -> list[str]:

@@ -126,7 +126,8 @@ def shift_markdown_headings(body: str, parser: MarkdownIt) -> str:
     lines = body.splitlines()
     tokens = parser.parse(body)
     for i, token in enumerate(tokens):
-        if token.type != "heading_open" or token.map is None:
+        # only top-level headings: one inside a list or quote keeps its line (and its markers)
+        if token.type != "heading_open" or token.map is None or token.level != 0:
             continue
         start, end = token.map
         level = min(6, int(token.tag[1]) + HEADING_SHIFT)

@@ -172,9 +172,9 @@ def reproduce_command(
     env = inputs.environment if isinstance(inputs.environment, dict) else {}
     parts = ["audit", "reproduce", inputs.paper_id or "PAPER_ID", "--protocol", protocol or inputs.protocol]
     parts += ["--seeds", str(seeds)]
-    runner = env.get("runner")
-    if runner in ("local", "docker"):
-        parts += ["--runner", str(runner)]
+    runner = str(env.get("runner") or "")
+    if runner == "local" or runner.startswith("docker"):  # "docker-upstream": the authors' code
+        parts += ["--runner", "local" if runner == "local" else "docker"]
     device = env.get("device")
     resolved = device.get("resolved") if isinstance(device, dict) else device
     if same_device and resolved in ("cpu", "cuda"):

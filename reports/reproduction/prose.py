@@ -198,11 +198,13 @@ def setup_text(inputs: ReproductionInputs, paper: PaperIdentity) -> list[str]:
             "not the authors' code"
         )
         code += f"; theirs is at {paper.code_url}." if paper.code_url else "."
-    runner = env.get("runner")
-    where = {
-        "docker": "in a Docker container (no network, non-root, read-only root file system)",
-        "local": "in-process on the host (no container)",
-    }.get(str(runner), f"with the {runner} runner" if runner else "")
+    runner = str(env.get("runner") or "")
+    if runner.startswith("docker"):
+        where = "in a Docker container (no network, non-root, read-only root file system)"
+    elif runner == "local":
+        where = "in-process on the host (no container)"
+    else:
+        where = f"with the {runner} runner" if runner else ""
     device = _device_text(env)
     sentences = [code]
     run = f"Each seed ran {where} on {device}." if where else f"Each seed ran on {device}."

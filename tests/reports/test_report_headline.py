@@ -74,6 +74,15 @@ def test_command_omits_runner_and_device_when_unknown(tmp_path):
     (folder / "environment.json").write_text("{}")
     inputs = read_inputs(folder)
     assert reproduce_command(inputs, 7) == "audit reproduce TEST --protocol paper --seeds 7"
+    # the authors' own code runs in the Docker sandbox; a GPU run keeps its device
+    (folder / "environment.json").write_text(
+        json.dumps({"runner": "docker-upstream", "device": {"resolved": "cuda"}})
+    )
+    inputs = read_inputs(folder)
+    assert (
+        reproduce_command(inputs, 7)
+        == "audit reproduce TEST --protocol paper --seeds 7 --runner docker --device cuda"
+    )
 
 
 def test_a_claim_more_seeds_cannot_decide_says_why(tmp_path):

@@ -113,3 +113,13 @@ def test_report_bibtex_without_authors_or_title():
     entry = parse_string(text, "bibtex").entries["audit-rJl-b3RcF7-paper"]
     assert set(entry.fields) == {"title", "howpublished"} and not entry.persons
     assert entry.fields["title"] == "{Reproduction of ``rJl-b3RcF7'' (protocol paper, 1 seeds)}"
+
+
+def test_unmatched_braces_do_not_break_the_citation():
+    paper = PaperIdentity(id="X", title="A {B unbalanced", authors=("Ann {Lee",), venue="V", year=2020)
+    entry = parse_string(paper_bibtex(paper), "bibtex").entries["lee2020a"]
+    assert entry.fields["title"] == "{A B unbalanced}" and str(entry.persons["author"][0]) == "Lee, Ann"
+    text = report_bibtex(paper, protocol="p", n_seeds=2, claims_hash="", version="", commit="")
+    assert (
+        parse_string(text, "bibtex").entries["audit-X-p"].fields["title"].startswith("{Reproduction of ``A B")
+    )
