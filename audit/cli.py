@@ -292,11 +292,20 @@ def reproduce(
 
 @app.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def report(directory: Path) -> None:
-    """Re-render report.md and report.html of a census or reproduction folder."""
+@click.option(
+    "--rejudge",
+    is_flag=True,
+    help="Reproductions: judge claims.json although it changed after the runs (a broken "
+    "pre-registration, else exit 1); the report says the claims changed.",
+)
+def report(directory: Path, rejudge: bool) -> None:
+    """Re-render report.md and report.html of a census or reproduction folder.
+
+    A reproduction folder re-renders byte-identically; a discussion.md in it goes into the report.
+    """
     from audit.pipelines import report as pipeline
 
-    pipeline.render(directory)
+    pipeline.render(directory, rejudge=rejudge)
 
 
 def _fail(message: str, code: int) -> None:

@@ -48,7 +48,7 @@ def describe(device: str, packages: tuple[str, ...] | None = ENGINE_PACKAGES) ->
         return facts
     cuda = bool(torch.cuda.is_available())
     use_gpu = device == "cuda" and cuda
-    cpu_name = platform.processor() or platform.machine()
+    cpu_name = _cpu_model() or platform.machine()
     facts.update(
         torch=torch.__version__,
         torch_cuda=torch.version.cuda,
@@ -100,3 +100,21 @@ def _packages(wanted: tuple[str, ...] | None) -> dict[str, str | None]:
 
 if __name__ == "__main__":  # the probe: python -I -c "<source>" cpu (every installed package)
     print(json.dumps(describe(sys.argv[1] if len(sys.argv) > 1 else "cpu", packages=None), sort_keys=True))
+
+
+def _cpu_model() -> str | None:
+    """The CPU's model name: ``core.device`` where this project is installed (the worker's image); the
+    upstream probe runs this file alone, so there the first ``model name`` of /proc/cpuinfo."""
+    try:
+        from core.device import cpu_name
+    except ImportError:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    key, _, value = line.partition(":")
+                    if key.strip() == "model name" and value.strip():
+                        return " ".join(value.split())
+        except OSError:
+            return None
+        return None
+    return cpu_name()

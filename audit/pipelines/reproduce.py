@@ -290,20 +290,25 @@ def _make_folder(folder: Path, what: str) -> None:
         raise UsageError(f"cannot create the {what} {folder}: {exc.strerror or exc}") from None
 
 
-def render_report(directory: Path) -> Path:
-    """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder; print its path.
+def render_report(directory: Path, *, rejudge: bool = False) -> Path:
+    """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder; print the
+    one-line verdict summary, then the report's path (the last line, for scripts).
 
     The verdicts and report come from ``reports.reproduction`` (another package); without it the
-    data files are still complete and the folder itself is printed.
+    data files are still complete and the folder itself is printed. ``rejudge`` judges claims that
+    changed after the runs on purpose; without it such a folder is rendered, then exits 1.
     """
     try:
-        from reports.reproduction import write_verdicts_and_report
+        from reports.reproduction import summary_line, write_verdicts_and_report
     except ImportError:
         info("reports.reproduction is not available: verdicts and report skipped (data files written)")
         print(directory)
         return directory
-    result = write_verdicts_and_report(directory)
+    result = write_verdicts_and_report(directory, rejudge=rejudge)
     report = Path(result) if result is not None else directory / "report.md"
+    line = summary_line(directory)
+    if line:
+        print(line)
     print(report)
     return report
 

@@ -6,6 +6,7 @@ per_class.csv or environment.json); strict about the contract in :mod:`core.clai
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -14,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.claims import Claim, ClaimSet
+from core.claims import Claim
 
 CLAIM_FIELDS = {f.name for f in fields(Claim)}
 
@@ -38,17 +39,27 @@ class ReproductionInputs:
     environment: dict[str, Any]
     #: extra top-level entries of claims.json (e.g. a protocol description), shown in the report.
     claims_extra: dict[str, Any] = field(default_factory=dict)
-    #: SHA-256 recomputed from the claims as read (ClaimSet.content_hash()).
+    #: SHA-256 recomputed from claims.json as it is now (see :func:`claims_hash`).
     content_hash: str = ""
     #: the hash the engine wrote into claims.json, if any.
     content_hash_recorded: str | None = None
     notes: tuple[str, ...] = ()
+    #: the registration hash environment.json recorded when the runs finished ("claims_hash"), if any.
+    registration_hash: str | None = None
 
     @property
     def content_hash_matches(self) -> bool | None:
-        if self.content_hash_recorded is None:
+        """Whether every recorded hash (claims.json's own, environment.json's) matches the claims as
+        read; None when neither was recorded (nothing shows the claims came first)."""
+        recorded = [h for h in (self.content_hash_recorded, self.registration_hash) if h is not None]
+        if not recorded:
             return None
-        return self.content_hash_recorded == self.content_hash
+        return all(h == self.content_hash for h in recorded)
+
+    @property
+    def claims_changed(self) -> bool:
+        """A broken pre-registration: claims.json was edited after the runs (a recorded hash differs)."""
+        return self.content_hash_matches is False
 
 
 def claim_from_dict(data: dict[str, Any]) -> Claim:
@@ -106,7 +117,8 @@ def read_inputs(out_dir: Path) -> ReproductionInputs:
     if "protocol" in per_class:
         per_class = per_class[per_class["protocol"].astype(str) == protocol].reset_index(drop=True)
 
-    recorded = raw.get("content_hash") or environment.get("claims_hash")
+    recorded = raw.get("content_hash")
+    registered = environment.get("claims_hash") if isinstance(environment, dict) else None
     extra = {k: v for k, v in raw.items() if k not in ("paper_id", "claims", "content_hash")}
     return ReproductionInputs(
         out_dir=out_dir,
@@ -117,10 +129,22 @@ def read_inputs(out_dir: Path) -> ReproductionInputs:
         per_class=per_class,
         environment=environment,
         claims_extra=extra,
-        content_hash=ClaimSet(paper_id=str(raw.get("paper_id", "")), claims=claims).content_hash(),
+        content_hash=claims_hash(raw),
         content_hash_recorded=str(recorded) if recorded else None,
         notes=tuple(notes),
+        registration_hash=str(registered) if registered else None,
     )
+
+
+def claims_hash(raw: dict[str, Any]) -> str:
+    """The content hash of claims.json's claims as stored (``ClaimSet.to_json()``'s canonical form).
+
+    Hashed from the JSON as read, not from :class:`Claim` objects rebuilt from it: a field added to
+    ``Claim`` later must not make every older folder look edited, and an edit to any key of a claim,
+    known or not, must change the hash.
+    """
+    body = {"paper_id": raw.get("paper_id", ""), "claims": raw.get("claims", [])}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, indent=2).encode()).hexdigest()
 
 
 def _single(frame: pd.DataFrame, column: str) -> str | None:
