@@ -26,7 +26,7 @@ from typing import Any
 from audit import __version__, workspace
 from audit.progress import info
 from core import atomic
-from core.errors import UsageError
+from core.errors import AuditError, UsageError
 
 #: The step log of a census folder.
 MARKER = ".steps.json"
@@ -47,6 +47,8 @@ class Step:
     action: Callable[[], object]
     params: dict[str, Any] = field(default_factory=dict)
     optional_outputs: tuple[str, ...] = ()
+    #: False while the step's outputs hold work a rerun should redo (transient clone failures).
+    complete: Callable[[], bool] = lambda: True
 
 
 def _sha256(path: Path) -> str:
@@ -96,6 +98,8 @@ class StepLog:
         """True when the step finished and nothing it read or wrote has changed since."""
         entry = self.data["steps"].get(step.name)
         if not isinstance(entry, dict) or entry.get("params", {}) != step.params:
+            return False
+        if not step.complete():
             return False
         current = _digests(self.directory, step.inputs)
         if len(current) != len(step.inputs) or entry.get("inputs") != current:
@@ -181,8 +185,10 @@ def run(
             # A larger --max-size-mb or --timeout reruns the step: it retries too_large / timeout.
             params={"timeout_s": timeout_s, "max_size_mb": max_size_mb},
             action=lambda: clone.run(
-                directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb
+                directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb, strict=False
             ),
+            # Transient failures (offline, timeouts) leave the step unfinished: a rerun retries them.
+            complete=lambda: clone.is_complete(directory),
         ),
         Step(
             "deps",
@@ -199,7 +205,16 @@ def run(
 
     report = directory / "report.html"
     print(report, flush=True)
+    failed = clone.failure_summary(directory)
+    if failed:
+        raise CensusIncomplete(
+            f"{failed}; the report is marked incomplete ({report}); rerun the same command to retry them"
+        )
     return report
+
+
+class CensusIncomplete(AuditError):
+    """The census ran, but most clones failed for a reason a rerun may cure: exit 1, everything kept."""
 
 
 def _run_step(log: StepLog, step: Step, venue: str) -> None:

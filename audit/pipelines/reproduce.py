@@ -269,15 +269,10 @@ def _make_folder(folder: Path, what: str) -> None:
 def render_report(directory: Path) -> Path:
     """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder; print its path.
 
-    The verdicts and report come from ``reports.reproduction`` (another package); without it the
-    data files are still complete and the folder itself is printed.
+    ``reports`` is part of this package: failing to import it is a bug and keeps its traceback.
     """
-    try:
-        from reports.reproduction import write_verdicts_and_report
-    except ImportError:
-        info("reports.reproduction is not available: verdicts and report skipped (data files written)")
-        print(directory)
-        return directory
+    from reports.reproduction import write_verdicts_and_report
+
     result = write_verdicts_and_report(directory)
     report = Path(result) if result is not None else directory / "report.md"
     print(report)
