@@ -28,6 +28,7 @@ MOSTLY_FAILED = 0.5
 _HOST = re.compile(r"could not resolve (?:host|proxy):\s*([^\s;,']+)", re.IGNORECASE)
 _CAUSES: tuple[tuple[str, str], ...] = (
     ("connection refused", "connection refused"),
+    ("failed to connect", "could not connect"),
     ("connection timed out", "connection timed out"),
     ("network is unreachable", "network is unreachable"),
     ("connection reset", "connection reset"),
@@ -81,7 +82,11 @@ def cause(result: Outcome) -> str:
 
 def _hint(causes: Counter[str]) -> str:
     top = causes.most_common(1)[0][0] if causes else ""
-    if top.startswith("could not resolve") or top in {"network is unreachable", "connection refused"}:
+    if top.startswith("could not resolve") or top in {
+        "network is unreachable",
+        "connection refused",
+        "could not connect",
+    }:
         return "; offline?"
     if top == "timed out":
         return "; a slow network? rerun with a larger --timeout"

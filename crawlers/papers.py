@@ -10,12 +10,12 @@ listed for every paper anyway (``text_repo_urls``), so nothing found is thrown a
 
 from __future__ import annotations
 
-import csv
-import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from core import atomic
 from crawlers.code_links import CodeLink, choose_code_link, find_code_links, first_code_link
 from crawlers.openreview.notes import Submission
 
@@ -104,7 +104,7 @@ def build_rows(submissions: Sequence[Submission]) -> list[dict[str, str]]:
 
 def _row(sub: Submission, link: CodeLink | None) -> dict[str, str]:
     authors = [name for name in sub.authors if name.lower() != "anonymous"]
-    return {
+    row = {
         "forum": sub.forum,
         "number": "" if sub.number is None else str(sub.number),
         "title": sub.title,
@@ -124,18 +124,22 @@ def _row(sub: Submission, link: CodeLink | None) -> dict[str, str]:
         "venue": sub.venue,
         "api": sub.api,
     }
+    return {key: printable(value) for key, value in row.items()}
 
 
 def write_papers_csv(rows: Iterable[dict[str, str]], path: Path) -> Path:
-    """Write papers.csv atomically (a crash never leaves half a file for the next step to read)."""
+    """Write papers.csv atomically (unique temporary name, fsync, rename): never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    partial.replace(path)
-    return path
+    return atomic.write_csv(path, COLUMNS, rows)
+
+
+#: C0 and C1 control characters and DEL: never part of a title or a link, and harmful on a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (escape sequences in a hostile note's title or link)."""
+    return _CONTROL.sub("", text)
 
 
 def _text(value: Any) -> str:

@@ -168,6 +168,7 @@ def run(
     log = StepLog(directory)
     if log.venue is not None and log.venue != venue:
         raise UsageError(f"{directory} holds the census of {log.venue}, not {venue}; choose another --out")
+    workspace.writable_folder(directory, "output folder")
 
     steps = [
         Step(
@@ -236,6 +237,7 @@ def render_report(directory: Path, *, top_n: int | None = None) -> Path:
     The venue and ``top_n`` default to those of the last `audit census` run in the folder, so
     `audit report DIR` reproduces its report; a missing CSV is a one-line error naming the step.
     """
+    workspace.writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
     log = StepLog(directory)
     venue = log.venue or _venue_from_census_json(directory) or directory.name
     if top_n is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.progress import info, progress
-from audit.workspace import cache_dir
+from audit.workspace import cache_dir, writable_folder
 from crawlers import cloning
 from crawlers.clone_outcomes import RETRYABLE_STATUSES, status_counts
 from crawlers.errors import CrawlerError
@@ -44,6 +44,8 @@ def run(
     repos.csv); `audit census` passes False, finishes its report with a banner, then fails itself.
     """
     targets = targets_of(directory, accepted_only=accepted_only)
+    writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
+    writable_folder(cache_dir() / "repos", "clone cache", "set AUDIT_CACHE_DIR to a writable folder")
     repos_csv = directory / "repos.csv"
     with progress("clone", total=len(targets)) as callback:
         results = cloning.clone_all(

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from audit.progress import info, progress
-from audit.workspace import census_output_dir
+from audit.workspace import census_output_dir, writable_folder
 from core import atomic
-from core.errors import UsageError
+from core.schemas.documents import repair_notes
 from crawlers.openreview import RetryPolicy, check_venue_id, crawl_venue, load_export, parse_notes
 from crawlers.papers import build_rows, write_papers_csv
 
@@ -26,13 +26,7 @@ RAW_DIR = Path("raw") / "openreview"
 def run(venue: str, *, out: Path | None, from_file: Path | None, policy: RetryPolicy | None = None) -> Path:
     """Write ``<out>/papers.csv`` for the venue and return the output folder."""
     check_venue_id(venue)
-    directory = census_output_dir(venue, out)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot create the output folder {directory} ({exc.strerror}); choose another --out"
-        ) from exc
+    directory = writable_folder(census_output_dir(venue, out), "output folder")
     provenance: dict[str, Any] = {"venue": venue}
     if from_file is not None:
         notes = load_export(from_file)
@@ -57,6 +51,10 @@ def run(venue: str, *, out: Path | None, from_file: Path | None, policy: RetryPo
             f"({result.pages_fetched} pages fetched in {result.requests} requests, {result.retries} retries; "
             f"{result.pages_cached} pages from {directory / RAW_DIR})"
         )
+    notes, repairs = repair_notes(notes)
+    if repairs.summary():
+        info(f"{venue}: {repairs.summary()}")
+    provenance |= {"notes_skipped": sum(repairs.skipped.values()), "fields_dropped": dict(repairs.dropped)}
     rows = build_rows(parse_notes(notes, venue))
     path = write_papers_csv(rows, directory / "papers.csv")
     provenance |= _counts(rows) | {"written_at": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.progress import info, progress
-from audit.workspace import cache_dir
+from audit.workspace import cache_dir, writable_folder
 from crawlers import cloning
 from crawlers.dependencies import tables
 from crawlers.dependencies.infer import Job, infer_many
@@ -62,6 +62,7 @@ def _checkout(result: cloning.CloneResult) -> str:
 def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
     """Infer dependencies of every cloned repository; write the CSVs and return dependencies.csv."""
     jobs = jobs_for(directory, accepted_only=accepted_only)
+    writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
     with progress("deps", total=len(jobs)) as callback:
         reports = infer_many(jobs, workers=workers, progress=callback)
     out = tables.write_dependencies(directory / "dependencies.csv", reports)

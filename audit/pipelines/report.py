@@ -9,6 +9,8 @@ from core.errors import UsageError
 
 def render(directory: Path) -> Path:
     """Dispatch on the folder's contents: papers.csv means a census, runs.csv a reproduction."""
+    if not directory.exists():
+        raise UsageError(f"{directory} does not exist; give a census or reproduction output folder")
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a folder; give a census or reproduction output folder")
     if (directory / "papers.csv").exists():
@@ -17,6 +19,8 @@ def render(directory: Path) -> Path:
         return census.render_report(directory)
     if (directory / "runs.csv").exists():
         from audit.pipelines import reproduce
+        from audit.workspace import writable_folder
 
+        writable_folder(directory, "reproduction folder", "make it writable, or copy it elsewhere")
         return reproduce.render_report(directory)
     raise UsageError(f"{directory} holds neither papers.csv (a census) nor runs.csv (a reproduction)")

@@ -166,8 +166,10 @@ def run(
     spec = registry.get(paper_id)
     plan = spec.protocol(protocol)  # unknown protocol → usage error before any work
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
-    _make_folder(out_dir, "output folder (--out)")
-    _make_folder(workspace.cache_dir() / "states", "experiment-state cache (AUDIT_CACHE_DIR)")
+    workspace.writable_folder(out_dir, "output folder")
+    workspace.writable_folder(
+        workspace.cache_dir() / "states", "experiment-state cache", "set AUDIT_CACHE_DIR to a writable folder"
+    )
     if plan.upstream is not None:
         chosen: Runner = _upstream_runner(
             spec.id,
@@ -254,16 +256,6 @@ def _upstream_runner(paper_id: str, plan: Any, runner: str, out_dir: Path, **opt
         )
     docker_runner.require_engine()
     return upstream_runner(plan.upstream, cache_dir=workspace.cache_dir(), work_dir=out_dir, **options)
-
-
-def _make_folder(folder: Path, what: str) -> None:
-    """Create ``folder`` before any work, or fail with one line (exit 2) saying which setting is wrong."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from core.errors import UsageError
-
-        raise UsageError(f"cannot create the {what} {folder}: {exc.strerror or exc}") from None
 
 
 def render_report(directory: Path) -> Path:

@@ -199,6 +199,6 @@ def test_output_folder_that_cannot_be_created_is_a_usage_error(
     line = one_error_line(result)
     assert (
         line
-        == f"error: cannot create the output folder {blocker / 'sub'} (Not a directory); choose another --out"
+        == f"error: cannot write to the output folder {blocker / 'sub'}: Not a directory; choose another --out"
     )
     assert fake.count == 0
