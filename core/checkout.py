@@ -86,6 +86,8 @@ class GitOutcome:
 
     status: str
     message: str = ""
+    #: for ``too_large``: the bytes measured (or that the checkout would have taken), when known
+    size_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -220,7 +222,8 @@ def shallow_clone(
     total = listed + tree_size_bytes(dest)
     if total > max_bytes:
         cap = max_bytes / 1_000_000
-        return GitOutcome("too_large", f"the checkout would be {total / 1_000_000:.1f} MB, over {cap:g} MB")
+        message = f"the checkout would be {total / 1_000_000:.1f} MB, over {cap:g} MB"
+        return GitOutcome("too_large", message, size_bytes=total)
     return run_git(
         ["checkout", "--quiet"],
         cwd=dest,

@@ -43,6 +43,16 @@ _CAUSES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The cause of a failure whose status says it all.
+_STATUS_CAUSES = {
+    "not_found": "repository not found",
+    "not_a_repository": "not a git repository",
+    "too_large": "over the size cap",
+    "invalid": "content git refuses to check out",
+    "network": "network error",
+}
+
+
 class Outcome(Protocol):
     """What this module needs of a clone result (crawlers.cloning.CloneResult)."""
 
@@ -75,9 +85,11 @@ def cause(result: Outcome) -> str:
     for fragment, label in _CAUSES:
         if fragment in lower:
             return label
-    if result.status == "network":
-        return "network error"
-    return re.sub(r"^(fatal|error):\s*", "", text.strip(), flags=re.IGNORECASE)[:80] or result.status
+    if result.status in _STATUS_CAUSES:
+        return _STATUS_CAUSES[result.status]
+    # Another error: git's own words, without the URL or path it quotes (so that causes can be counted).
+    words = re.sub(r"'[^']*'", "…", re.sub(r"^(fatal|error):\s*", "", text.strip(), flags=re.IGNORECASE))
+    return words[:80] or result.status
 
 
 def _hint(causes: Counter[str]) -> str:

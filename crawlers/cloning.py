@@ -243,7 +243,7 @@ def _clone_into_cache(
             return "ref_missing"
         result.status, result.error = outcome.status, outcome.message
         if outcome.status == "too_large":
-            result.size_kb = round(max(tree_size_bytes(tmp), max_bytes) / 1024)
+            result.size_kb = round((outcome.size_bytes or max(tree_size_bytes(tmp), max_bytes)) / 1024)
         if outcome.status != "ok":
             return ""
         size = tree_size_bytes(tmp)
