@@ -232,7 +232,18 @@ def _fail(message: str, code: int) -> None:
 EXIT_INTERRUPTED = 130
 
 #: OS errors that come from the machine (permissions, read-only or full disks), not from a bug.
-_ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+_ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENAMETOOLONG,
+    }
+)
 
 
 def _set_verbose(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -287,7 +298,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if _verbose:
             traceback.print_exc()
-        where = f" {exc.filename}" if exc.filename else ""
+        target = exc.filename2 or exc.filename  # os.replace(tmp, target) names the target second
+        where = f" {target}" if target else ""
         _fail(
             f"cannot write{where}: {exc.strerror or exc}; finished work is kept, fix the folder's "
             "permissions or free space and rerun the same command",
