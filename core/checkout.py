@@ -182,9 +182,8 @@ def run_git(
                 return GitOutcome("too_large", f"over {max_bytes // 1_000_000} MB while downloading")
     stderr = b"".join(chunks).decode("utf-8", errors="replace")
     if proc.returncode != 0:
-        return GitOutcome(
-            classify_git_error(stderr), last_line(stderr) or f"git {what} exited {proc.returncode}"
-        )
+        ended = f"killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exited {proc.returncode}"
+        return GitOutcome(classify_git_error(stderr), last_line(stderr) or f"git {what} {ended}")
     return GitOutcome("ok")
 
 
@@ -224,7 +223,7 @@ def shallow_clone(
         cap = max_bytes / 1_000_000
         message = f"the checkout would be {total / 1_000_000:.1f} MB, over {cap:g} MB"
         return GitOutcome("too_large", message, size_bytes=total)
-    return run_git(
+    checked = run_git(
         ["checkout", "--quiet"],
         cwd=dest,
         timeout_s=max(1.0, deadline - time.monotonic()),
@@ -232,6 +231,15 @@ def shallow_clone(
         max_bytes=max_bytes,
         cancel=cancel,
     )
+    if (
+        checked.status == "error"
+        and checked.message != "interrupted"
+        and "no space" not in checked.message.lower()
+    ):
+        # The download worked and git could not write the tree (it crashes on 10,000 nested folders,
+        # refuses paths it finds unsafe): a property of the repository, so a rerun will not retry it.
+        return GitOutcome("invalid", f"git could not check out the tree: {checked.message}")
+    return checked
 
 
 def checkout_bytes(checkout: Path, *, timeout_s: float) -> int | GitOutcome:
@@ -362,6 +370,25 @@ def walk(root: Path, *, skip_dirs: frozenset[str] = frozenset()) -> Walk:
         files.sort()
         yield current, dirs, files
         stack.extend(current / name for name in reversed(dirs))
+
+
+def remove_tree(root: Path) -> None:
+    """``shutil.rmtree`` without recursion (Python 3.11's recurses per level, and a checkout may nest
+    thousands of folders); links are removed, never followed; what cannot be removed is left."""
+    root = Path(root)
+    if root.is_symlink() or not root.is_dir():
+        with contextlib.suppress(FileNotFoundError):
+            root.unlink()
+        return
+    folders = []
+    for base, _dirs, files in walk(root):
+        folders.append(base)
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.unlink(base / name)
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def iter_files(root: Path, *, skip_dirs: frozenset[str] = SKIP_DIRS) -> Iterator[Path]:

@@ -32,6 +32,7 @@ from core import atomic, schemas
 from core.checkout import (
     head_commit,
     iter_files,
+    remove_tree,
     shallow_clone,
     tree_size_bytes,
 )
@@ -255,12 +256,12 @@ def _clone_into_cache(
             result.reused = True
         else:
             if dest.exists():  # a stale folder that was never a finished checkout
-                shutil.rmtree(dest, ignore_errors=True)
+                remove_tree(dest)
             os.rename(tmp, dest)  # atomic on one file system: a checkout is whole or absent
         describe_checkout(result, dest)
         return ""
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
 
 
 def _number(cell: str | None) -> float:

@@ -7,9 +7,10 @@ folders that are not the authors' code are not descended into.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from core.checkout import walk
 
 #: Folder names never descended into: VCS data, caches and committed virtual environments. ``env`` and
 #: ``build`` are *not* here (RL code keeps its environments in ``env/``); a committed virtual environment
@@ -41,17 +42,17 @@ MAX_NOTEBOOK_BYTES = 50_000_000
 def walk_files(root: Path, *, max_depth: int | None = None) -> Iterator[Path]:
     """Regular files under ``root`` in sorted order; links skipped, ignored folders pruned.
 
-    ``max_depth`` 0 means only ``root``'s own files, 1 also its subfolders' files, and so on.
+    ``max_depth`` 0 means only ``root``'s own files, 1 also its subfolders' files, and so on. The walk
+    keeps its own stack (``core.checkout.walk``): thousands of nested folders cost no recursion.
     """
     root_depth = len(root.parts)
-    for current, dirs, files in os.walk(root, followlinks=False):
-        base = Path(current)
+    for base, dirs, files in walk(root):
         depth = len(base.parts) - root_depth
         if max_depth is not None and depth >= max_depth:
             dirs[:] = []
         else:
-            dirs[:] = sorted(d for d in dirs if _descend(base / d))
-        for name in sorted(files):
+            dirs[:] = [d for d in dirs if _descend(base / d)]
+        for name in files:
             path = base / name
             if path.is_symlink() or not path.is_file():
                 continue
@@ -90,6 +91,6 @@ def inside(path: Path, root: Path) -> bool:
     """True when ``path`` resolves inside ``root`` (guards ``-r ../../etc/passwd`` style includes)."""
     try:
         path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return False
     return True

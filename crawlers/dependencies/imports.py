@@ -32,7 +32,7 @@ from pathlib import Path
 from pipreqs import pipreqs as _pipreqs
 
 from crawlers.dependencies.declared import parse_requirement, pip_install_arguments, pip_install_commands
-from crawlers.dependencies.files import MAX_NOTEBOOK_BYTES, read_text, relative, walk_files
+from crawlers.dependencies.files import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, read_text, relative, walk_files
 from crawlers.dependencies.mapping import declared_to_package, is_stdlib
 from crawlers.dependencies.records import Dependency
 
@@ -216,6 +216,13 @@ def scan_imports(scan_root: Path, repo_root: Path | None = None) -> ImportScan:
     root = repo_root or scan_root
     scan = ImportScan()
     for path in walk_files(scan_root):
+        if path.suffix in PYTHON_SUFFIXES or path.suffix == ".ipynb":
+            limit = MAX_NOTEBOOK_BYTES if path.suffix == ".ipynb" else MAX_FILE_BYTES
+            if _size(path) > limit:  # skipped unread (a sparse or generated giant): listed as unparsed
+                scan.n_python_files += path.suffix != ".ipynb"
+                scan.n_notebooks += path.suffix == ".ipynb"
+                scan.fallback_files.append(relative(path, root))
+                continue
         if path.suffix in PYTHON_SUFFIXES:
             scan.n_python_files += 1
             rel = relative(path, root)
@@ -228,6 +235,13 @@ def scan_imports(scan_root: Path, repo_root: Path | None = None) -> ImportScan:
             scan.n_notebooks += 1
             scan_notebook(path, root, scan)
     return scan
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def submodule_names(repo_root: Path) -> set[str]:
