@@ -155,6 +155,9 @@ def _repair_content(content: dict[str, Any], repairs: NoteRepairs) -> dict[str, 
         if not ok or not isinstance(key, str):
             repairs.dropped[f"content.{key}"] = repairs.dropped.get(f"content.{key}", 0) + 1
             continue
+        if key in TEXT_CONTENT and isinstance(value, list):  # a title or link given as a list of strings
+            joined = "\n".join(value)
+            raw = {**raw, "value": joined} if isinstance(raw, dict) else joined
         clean[key] = raw
     return clean
 

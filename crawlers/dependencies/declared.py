@@ -222,7 +222,10 @@ def parse_requirements_file(
     ``#egg=`` name. Returns the dependencies and any ``python==X`` pins found (a common mistake).
     """
     seen = _seen if _seen is not None else set()
-    key = path.resolve()
+    try:
+        key = path.resolve()
+    except (OSError, RuntimeError):  # an include that is a symlink loop (RuntimeError on Python 3.11)
+        return [], []
     if key in seen or not path.is_file() or not inside(path, root):
         return [], []
     seen.add(key)
@@ -294,7 +297,7 @@ def parse_setup_py(path: Path, root: Path) -> tuple[list[Dependency], list[str]]
     """``install_requires`` and ``extras_require`` of every ``setup(...)`` call, read with ``ast``."""
     try:
         tree = ast.parse(read_text(path))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # also hostile nesting
         return [], []
     assignments: dict[str, ast.AST] = {}
     for node in ast.walk(tree):

@@ -211,7 +211,7 @@ def test_notes_of_the_wrong_shape_are_repaired_or_skipped() -> None:
     kept, repairs = repair_notes(notes)
     assert [n["id"] for n in kept] == ["a", "b", "c", "e", "f"]
     assert kept[0] == notes[0]
-    assert "number" not in kept[1] and kept[1]["content"] == {"title": ["Two", "parts"]}
+    assert "number" not in kept[1] and kept[1]["content"] == {"title": "Two\nparts"}
     assert kept[2]["content"] == {"abstract": {"value": "v2 text"}}
     assert kept[3]["details"]["directReplies"] == [{"content": {}}]
     assert "details" not in kept[4] and "replyto" not in kept[4]
