@@ -10,6 +10,7 @@ object, cannot be a submission and is skipped (:func:`repair_notes`).
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,3 +213,38 @@ def repair_notes(notes: list[Any]) -> tuple[list[dict[str, Any]], NoteRepairs]:
     repairs = NoteRepairs()
     kept = [clean for note in notes if (clean := repair_note(note, repairs)) is not None]
     return kept, repairs
+
+
+#: The shapes ``--from-file`` accepts, for error messages.
+EXPORT_SHAPE = 'a JSON list of OpenReview notes or {"notes": [...]}, optionally gzip-compressed'
+
+
+def read_notes_export(path: Path) -> list[dict[str, Any]]:
+    """The notes of an export file (``--from-file``): plain or gzip JSON (told by its magic bytes), a
+    list of notes or the API's ``{"notes": [...]}`` envelope, each item an object with an id or forum
+    and a content object. The file is the user's input, like the venue id: a bad one is a usage error
+    naming the first bad item. Wrongly typed fields inside a note are :func:`repair_notes`' job.
+    """
+    try:
+        raw = path.read_bytes()
+        text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        data = json.loads(text)
+    except (OSError, EOFError, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:120]
+        raise SchemaError(path, f"cannot read it as {EXPORT_SHAPE}: {reason}") from None
+    notes = data.get("notes") if isinstance(data, dict) else data
+    if not isinstance(notes, list):
+        raise SchemaError(path, f"holds no list of notes; expected {EXPORT_SHAPE}")
+    if not notes:
+        raise SchemaError(path, f"holds an empty list of notes; expected {EXPORT_SHAPE}")
+    for index, note in enumerate(notes):
+        if not (
+            isinstance(note, dict)
+            and bool(note.get("id") or note.get("forum"))
+            and isinstance(note.get("content"), dict)
+        ):
+            raise SchemaError(
+                path,
+                f"item {index} is not an OpenReview note (no id/forum and content); expected {EXPORT_SHAPE}",
+            )
+    return notes
