@@ -1,17 +1,20 @@
-"""Bad input gets one clear line and loses nothing (issue 8, section 3), through the real command line.
+"""Bad input gets one clear line and loses nothing (issue 8, section 3), through the command line.
 
 Each case is one a new user met: a read-only output folder, a papers.csv that is not UTF-8, is
 truncated inside a quote or has none of the expected columns, a runs.csv with garbage or the wrong
 columns, a folder that does not exist, bare ``audit``, ``-v`` after the subcommand. Each gives one
 ``error:`` line with its exit code (2 for bad input, 1 for a failure), and no file is overwritten.
 
-Read-only folders are made with ``chmod``; the CLI then runs without the capability that lets root
-ignore permission bits (``setpriv``, util-linux), so the check holds when the suite runs as root, as
-it does in CI.
+Most cases call the CLI's ``main`` in this process. Read-only folders are made with ``chmod`` and
+checked through the real ``python -m audit`` run without the capability that lets root ignore
+permission bits (``setpriv``, util-linux), so the check holds when the suite runs as root, as it does
+in CI.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from audit.cli import main
 from tests.crawlers.repo_factory import write_papers_csv
 from tests.reports.census_fixture import write_census_folder
 from tests.reports.test_reproduction_verdicts import write_folder
@@ -31,9 +35,19 @@ REPOS_HEADER = "repo_url,status,commit,size_kb,n_python_files,has_submodules,pat
 
 
 def audit(*args: str, unprivileged: bool = False) -> subprocess.CompletedProcess[str]:
-    """``python -m audit ARGS`` as a user runs it (as an ordinary user when ``unprivileged``)."""
+    """The CLI's ``main`` in this process (its exit code and output), or, ``unprivileged``, the real
+    ``python -m audit`` as an ordinary user (root without CAP_DAC_OVERRIDE)."""
+    if not unprivileged:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+        return subprocess.CompletedProcess(["audit", *args], code, out.getvalue(), err.getvalue())
     prefix: list[str] = []
-    if unprivileged and os.geteuid() == 0:
+    if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
             pytest.skip("running as root without setpriv (util-linux): cannot drop CAP_DAC_OVERRIDE")
