@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from core import atomic
+from core import atomic, schemas
 from reports.census import baseline
 from reports.census.aggregate import FRAMEWORKS, WORDCLOUD_WORDS, CensusSummary, summarize
 from reports.census.charts import frameworks_chart, top_tools_chart
@@ -110,13 +110,14 @@ CRAWL_FIELDS = ("source", "api", "base_url", "file", "written_at")
 
 
 def crawl_provenance(directory: Path) -> dict[str, Any] | None:
-    """Where papers.csv came from (API and base URL, or an exported file), if the crawl recorded it."""
-    try:
-        data = json.loads((directory / "crawl.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """Where papers.csv came from (API and base URL, or an exported file), if the crawl recorded it.
+
+    crawl.json is optional; when present it is validated like every input (a broken one is one line).
+    """
+    path = directory / "crawl.json"
+    if not path.is_file():
         return None
-    if not isinstance(data, dict):
-        return None
+    data = schemas.read_document(path)
     return {key: data[key] for key in CRAWL_FIELDS if key in data}
 
 

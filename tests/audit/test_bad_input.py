@@ -265,3 +265,19 @@ def test_readme_documents_every_exit_code() -> None:
     readme = (ROOT / "README.md").read_text()
     for code in ("0", "1", "2", "130"):
         assert f"`{code}`" in readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0], code
+
+
+def test_an_import_error_inside_reports_is_a_bug_not_a_skipped_report(tmp_path: Path, monkeypatch) -> None:
+    """Before: "reports.reproduction is not available: verdicts and report skipped", exit 0."""
+    folder = write_folder(tmp_path / "repro")
+    monkeypatch.setitem(sys.modules, "reports.reproduction", None)  # importing it raises ImportError
+    with pytest.raises(ImportError):
+        main(["report", str(folder)])
+    assert not (folder / "verdicts.csv").exists()
+
+
+def test_a_broken_optional_crawl_json_is_one_line(tmp_path: Path) -> None:
+    folder = write_census_folder(tmp_path / "census")
+    (folder / "crawl.json").write_text('{"source": "api"}')
+    line = error_line(audit("report", str(folder)), 2)
+    assert line == f"{folder / 'crawl.json'}: venue: Field required (got {{'source': 'api'}})"
