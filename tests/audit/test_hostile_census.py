@@ -1,11 +1,12 @@
 """`audit census` over a corpus of hostile repositories and notes (issue 8, section 4, census part).
 
-The corpus (tests/audit/hostile_corpus.py) is built here, never downloaded: real git repositories
-behind ``url.<base>.insteadOf``, notes served to the real openreview-py client by the fake OpenReview
-server, and a user git configuration that would run hooks, an fsmonitor and an LFS filter if the
-census let it. The census runs once as a user runs it (``python -m audit census``), then again; each
-case's outcome is checked against docs/hostile-inputs.md, and afterwards: no canary written, nothing
-outside the output and cache folders changed, every finished result kept.
+The corpus (tests/audit/hostile_corpus.py, notes in hostile_notes.py) is built here, never
+downloaded: real git repositories behind ``url.<base>.insteadOf``, notes served to the real
+openreview-py client by the fake OpenReview server, and a user git configuration that would run
+hooks, an fsmonitor and an LFS filter if the census let it. The census runs once as a user runs it
+(``python -m audit census``), then again; each case's outcome is checked against
+docs/hostile-inputs.md, and afterwards: no canary written, nothing outside the output and cache
+folders changed, every finished result kept.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 from core import schemas
 from core.checkout import walk
 from tests.audit import hostile_corpus as corpus
+from tests.audit import hostile_notes as notes
 from tests.crawlers.fake_openreview import FakeOpenReview
 
 STEPS = ("crawl", "clone", "deps", "report")
@@ -75,7 +77,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     out, cache, cwd = root / "out", root / "cache", root / "cwd"
     cwd.mkdir()
     passwd = os.stat("/etc/passwd")
-    with FakeOpenReview(v1=[corpus.hostile_venue()], v2=[]) as fake:
+    with FakeOpenReview(v1=[notes.hostile_venue()], v2=[]) as fake:
         env = {
             **os.environ,
             "GIT_CONFIG_GLOBAL": str(config),
@@ -171,7 +173,7 @@ def test_hostile_notes_become_clean_rows(run: Run) -> None:
     text = (run.out / "papers.csv").read_bytes()
     assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)  # no control character survived
     papers = {r["forum"]: r for r in rows(run.out / "papers.csv")}
-    assert set(papers) == {n["forum"] for n in corpus.hostile_notes()} - corpus.SKIPPED_FORUMS
+    assert set(papers) == {n["forum"] for n in notes.hostile_notes()} - notes.SKIPPED_FORUMS
     assert papers["missingAA1"]["title"] == "" and papers["missingAA2"]["number"] == ""
     typed = papers["typesAAAA1"]
     assert (typed["number"], typed["title"], typed["code_url"], typed["n_authors"]) == (
@@ -182,7 +184,7 @@ def test_hostile_notes_become_clean_rows(run: Run) -> None:
     )
     assert typed["accepted"] == ""  # its replies were of the wrong shape: no decision, not a crash
     assert papers["typesAAAA3"]["title"] == "" and papers["typesAAAA3"]["repo_url"] == corpus.OWNER + "clean"
-    assert len(papers["megaTitleA"]["title"]) == corpus.MEGABYTE
+    assert len(papers["megaTitleA"]["title"]) == notes.MEGABYTE
     assert papers["megaAbstrA"]["text_repo_urls"] == corpus.OWNER + "clean"
     assert papers["controlAA1"]["title"] == "Escape[2J]0;pwned title"
     assert (papers["controlAA1"]["code_url"], papers["controlAA1"]["repo_url"]) == (
