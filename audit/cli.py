@@ -6,6 +6,7 @@ inside the commands so that ``audit --help`` does not pay for importing torch or
 
 from __future__ import annotations
 
+import errno
 import sys
 import traceback
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from audit import __version__
-from core.errors import EXIT_USAGE, is_expected, one_line
+from core.errors import EXIT_FAILURE, EXIT_USAGE, is_expected, one_line
 
 _verbose = False
 
@@ -313,11 +314,62 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+#: OS errors that come from the machine (permissions, read-only or full disks), not from a bug.
+_ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENAMETOOLONG,
+    }
+)
+
+
+def _set_verbose(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    global _verbose
+    _verbose = _verbose or bool(value)
+
+
+def _accept_verbose_everywhere(group: click.Group) -> None:
+    """Give every command its own ``-v/--verbose``, so ``audit crawl X -v`` works like ``audit -v crawl X``.
+
+    Done at start-up for whatever commands exist, so a command added later gets it too.
+    """
+    for command in group.commands.values():
+        if any("--verbose" in getattr(param, "opts", ()) for param in command.params):
+            continue
+        command.params.append(
+            click.Option(
+                ["--verbose", "-v"],
+                is_flag=True,
+                expose_value=False,
+                callback=_set_verbose,
+                help="Show details and tracebacks.",
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command and map every expected error to one line and an exit code."""
+    """Entry point: run the command and map every expected error to one line and an exit code.
+
+    Exit codes: 0 success, 1 failure (finished work kept), 2 usage error or bad input file, 130
+    interrupted (Ctrl-C; finished work kept). Bare ``audit`` prints the help.
+    """
     global _verbose
     args = list(sys.argv[1:] if argv is None else argv)
-    _verbose = "--verbose" in args or "-v" in args
+    before_command = args[: next((i for i, a in enumerate(args) if a == "--"), len(args))]
+    _verbose = "--verbose" in before_command or "-v" in before_command
+    _accept_verbose_everywhere(app)
+    if not [a for a in args if a not in ("-v", "--verbose")]:
+        click.echo(app.get_help(click.Context(app, info_name="audit")))
+        sys.exit(0)
     try:
         result = app.main(args=args, prog_name="audit", standalone_mode=False)
     except click.UsageError as exc:
@@ -326,7 +378,19 @@ def main(argv: list[str] | None = None) -> None:
         _fail(one_line(exc.format_message()), exc.exit_code)
     except (KeyboardInterrupt, click.Abort):
         print("\ninterrupted: finished work is kept; rerun the same command to continue", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS or is_expected(exc):
+            raise
+        if _verbose:
+            traceback.print_exc()
+        target = exc.filename2 or exc.filename  # os.replace(tmp, target) names the target second
+        where = f" {target}" if target else ""
+        _fail(
+            f"cannot write{where}: {exc.strerror or exc}; finished work is kept, fix the folder's "
+            "permissions or free space and rerun the same command",
+            EXIT_FAILURE,
+        )
     except Exception as exc:
         if not is_expected(exc):
             raise

@@ -31,7 +31,9 @@ _REF_MARKERS = frozenset({"tree", "blob", "src", "raw"})
 
 # A URL: a scheme or ``www.``, or a bare repository host, up to whitespace or a character that
 # never appears in the links authors write but often delimits them (quotes, brackets, ``;``, ``,``).
-_URL_BODY = r"[^\s<>\"'`{}\\|^;,\u200b\u200c\u200d\u2060\ufeff]+"
+# Control characters (C0, DEL, C1) end a URL too: they never belong in one, and one that reached a
+# clone URL would reach git and the terminal.
+_URL_BODY = r"[^\s<>\"'`{}\\|^;,\u200b\u200c\u200d\u2060\ufeff\x00-\x1f\x7f-\x9f]+"
 _URL_RE = re.compile(
     r"(?:(?:https?://|www\.)" + _URL_BODY + r")"
     r"|(?:(?<![\w./@-])(?:github\.com|gitlab\.com|bitbucket\.org)/" + _URL_BODY + r")",

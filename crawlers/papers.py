@@ -13,6 +13,7 @@ nothing found is thrown away. Every row also gets a research domain (:mod:`crawl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,7 @@ def _row(sub: Submission, link: CodeLink | None, source: str) -> dict[str, str]:
     authors = [name for name in sub.authors if name.lower() != "anonymous"]
     summary = " ".join(_text(sub.content.get(name)) for name in ("abstract", "TL;DR", "TLDR", "tldr"))
     domain = classify(sub.title, sub.keywords, summary)
-    return {
+    row = {
         "forum": sub.forum,
         "number": "" if sub.number is None else str(sub.number),
         "title": sub.title,
@@ -167,6 +168,7 @@ def _row(sub: Submission, link: CodeLink | None, source: str) -> dict[str, str]:
         "domain_evidence": domain.evidence,
         "track": _text(sub.content.get("track")),
     }
+    return {key: printable(value) for key, value in row.items()}
 
 
 def apply_pdf_findings(rows: list[dict[str, str]], findings: Iterable[PdfFinding]) -> int:
@@ -193,9 +195,18 @@ def apply_pdf_findings(rows: list[dict[str, str]], findings: Iterable[PdfFinding
 
 
 def write_papers_csv(rows: Iterable[dict[str, str]], path: Path) -> Path:
-    """Write papers.csv atomically (a crash never leaves half a file for the next step to read)."""
+    """Write papers.csv atomically (unique temporary name, fsync, rename): never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic.write_csv(path, COLUMNS, rows)
+
+
+#: C0 and C1 control characters and DEL: never part of a title or a link, and harmful on a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (escape sequences in a hostile note's title or link)."""
+    return _CONTROL.sub("", text)
 
 
 def _text(value: Any) -> str:

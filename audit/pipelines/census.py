@@ -26,7 +26,7 @@ from typing import Any
 from audit import __version__, workspace
 from audit.progress import info
 from core import atomic
-from core.errors import UsageError
+from core.errors import AuditError, UsageError
 
 #: The step log of a census folder.
 MARKER = ".steps.json"
@@ -47,6 +47,8 @@ class Step:
     action: Callable[[], object]
     params: dict[str, Any] = field(default_factory=dict)
     optional_outputs: tuple[str, ...] = ()
+    #: False while the step's outputs hold work a rerun should redo (transient clone failures).
+    complete: Callable[[], bool] = lambda: True
 
 
 def _sha256(path: Path) -> str:
@@ -96,6 +98,8 @@ class StepLog:
         """True when the step finished and nothing it read or wrote has changed since."""
         entry = self.data["steps"].get(step.name)
         if not isinstance(entry, dict) or entry.get("params", {}) != step.params:
+            return False
+        if not step.complete():
             return False
         current = _digests(self.directory, step.inputs)
         if len(current) != len(step.inputs) or entry.get("inputs") != current:
@@ -166,6 +170,7 @@ def run(
     log = StepLog(directory)
     if log.venue is not None and log.venue != venue:
         raise UsageError(f"{directory} holds the census of {log.venue}, not {venue}; choose another --out")
+    workspace.writable_folder(directory, "output folder")
 
     steps = [
         Step(
@@ -185,8 +190,10 @@ def run(
             # A larger --max-size-mb or --timeout reruns the step: it retries too_large / timeout.
             params={"timeout_s": timeout_s, "max_size_mb": max_size_mb},
             action=lambda: clone.run(
-                directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb
+                directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb, strict=False
             ),
+            # Transient failures (offline, timeouts) leave the step unfinished: a rerun retries them.
+            complete=lambda: clone.is_complete(directory),
         ),
         Step(
             "deps",
@@ -210,7 +217,16 @@ def run(
 
     report = directory / "report.html"
     print(report, flush=True)
+    failed = clone.failure_summary(directory)
+    if failed:
+        raise CensusIncomplete(
+            f"{failed}; the report is marked incomplete ({report}); rerun the same command to retry them"
+        )
     return report
+
+
+class CensusIncomplete(AuditError):
+    """The census ran, but most clones failed for a reason a rerun may cure: exit 1, everything kept."""
 
 
 def _pdf_param(pdf: str) -> dict[str, str]:
@@ -225,7 +241,7 @@ def run_many(venues: list[str], *, out: Path | None, from_files: list[Path], **o
     A venue that fails does not stop the others; the command then fails naming each failed venue,
     with everything finished kept, so the same command again continues where each one stopped.
     """
-    from core.errors import EXIT_USAGE, AuditError, is_expected, one_line
+    from core.errors import EXIT_USAGE, is_expected, one_line
     from crawlers.openreview import check_venue_id
 
     for venue in venues:
@@ -279,6 +295,7 @@ def render_report(directory: Path, *, top_n: int | None = None) -> Path:
     The venue and ``top_n`` default to those of the last `audit census` run in the folder, so
     `audit report DIR` reproduces its report; a missing CSV is a one-line error naming the step.
     """
+    workspace.writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
     log = StepLog(directory)
     venue = log.venue or _venue_from_census_json(directory) or directory.name
     if top_n is None:

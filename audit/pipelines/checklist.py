@@ -84,13 +84,16 @@ def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
     """Score every analysed code base of a census folder; write and return checklist.csv."""
     units = jobs_for(directory, accepted_only=accepted_only)
     declared = declared_files(directory)
-    commits = {url: r.commit for url, r in cloning.read_repos_csv(directory / "repos.csv").items()}
+    # repos.csv has one row per (repository, ref): the commit of the checkout each unit is scored in
+    repos = cloning.read_repos_csv(directory / "repos.csv").values()
+    commits = {result.path: result.commit for result in repos if result.path}
+    by_url = {result.repo_url: result.commit for result in repos if not result.ref}
     jobs = [
         ChecklistJob(
             u.repo_url,
             u.repo_subpath,
             u.checkout,
-            commits.get(u.repo_url, ""),
+            commits.get(u.checkout) or by_url.get(u.repo_url, ""),
             tuple(declared.get((u.repo_url, u.repo_subpath), [])),
         )
         for u in units

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from audit.progress import info, progress
-from audit.workspace import cache_dir, census_output_dir
+from audit.workspace import cache_dir, census_output_dir, writable_folder
 from core import atomic
 from core.errors import UsageError
+from core.schemas.documents import repair_notes
 from crawlers.errors import CrawlerError, CrawlerUsageError
 from crawlers.openreview import RetryPolicy, check_venue_id, crawl_venue, parse_notes
 from crawlers.openreview.export import notes_of, read_json
@@ -58,13 +59,7 @@ def run(
     check_venue_id(venue)
     if pdf not in MODES:
         raise UsageError(f"--pdf {pdf!r} is not one of {', '.join(MODES)}")
-    directory = census_output_dir(venue, out)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot create the output folder {directory} ({exc.strerror}); choose another --out"
-        ) from exc
+    directory = writable_folder(census_output_dir(venue, out), "output folder")
     provenance: dict[str, Any] = {"venue": venue}
     submissions = None
     if from_file is not None:
@@ -104,6 +99,13 @@ def run(
             f"{result.pages_cached} pages from {directory / RAW_DIR})"
         )
     if provenance.get("format") != "paperlists":
+        notes, repairs = repair_notes(notes)
+        if repairs.summary():
+            info(f"{venue}: {repairs.summary()}")
+        provenance |= {
+            "notes_skipped": sum(repairs.skipped.values()),
+            "fields_dropped": dict(repairs.dropped),
+        }
         submissions = parse_notes(notes, venue)
         rows = build_rows(submissions)
     path = write_papers_csv(rows, directory / "papers.csv")

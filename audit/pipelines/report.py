@@ -12,6 +12,8 @@ def render(directory: Path, *, rejudge: bool = False) -> Path:
 
     ``rejudge`` (reproductions only) judges claims changed after the runs on purpose.
     """
+    if not directory.exists():
+        raise UsageError(f"{directory} does not exist; give a census or reproduction output folder")
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a folder; give a census or reproduction output folder")
     if (directory / "papers.csv").exists():
@@ -22,6 +24,8 @@ def render(directory: Path, *, rejudge: bool = False) -> Path:
         return census.render_report(directory)
     if (directory / "runs.csv").exists():
         from audit.pipelines import reproduce
+        from audit.workspace import writable_folder
 
+        writable_folder(directory, "reproduction folder", "make it writable, or copy it elsewhere")
         return reproduce.render_report(directory, rejudge=rejudge)
     raise UsageError(f"{directory} holds neither papers.csv (a census) nor runs.csv (a reproduction)")

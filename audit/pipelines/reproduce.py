@@ -187,8 +187,10 @@ def run(
     spec = registry.get(paper_id)
     plan = spec.protocol(protocol)  # unknown protocol → usage error before any work
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
-    _make_folder(out_dir, "output folder (--out)")
-    _make_folder(workspace.cache_dir() / "states", "experiment-state cache (AUDIT_CACHE_DIR)")
+    workspace.writable_folder(out_dir, "output folder")
+    workspace.writable_folder(
+        workspace.cache_dir() / "states", "experiment-state cache", "set AUDIT_CACHE_DIR to a writable folder"
+    )
     if plan.upstream is not None:
         chosen: Runner = _upstream_runner(
             spec.id,
@@ -280,30 +282,16 @@ def _upstream_runner(paper_id: str, plan: Any, runner: str, out_dir: Path, **opt
     return upstream_runner(plan.upstream, cache_dir=workspace.cache_dir(), work_dir=out_dir, **options)
 
 
-def _make_folder(folder: Path, what: str) -> None:
-    """Create ``folder`` before any work, or fail with one line (exit 2) saying which setting is wrong."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from core.errors import UsageError
-
-        raise UsageError(f"cannot create the {what} {folder}: {exc.strerror or exc}") from None
-
-
 def render_report(directory: Path, *, rejudge: bool = False) -> Path:
     """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder; print the
     one-line verdict summary, then the report's path (the last line, for scripts).
 
-    The verdicts and report come from ``reports.reproduction`` (another package); without it the
-    data files are still complete and the folder itself is printed. ``rejudge`` judges claims that
-    changed after the runs on purpose; without it such a folder is rendered, then exits 1.
+    ``reports`` is part of this package: failing to import it is a bug and keeps its traceback.
+    ``rejudge`` judges claims that changed after the runs on purpose; without it such a folder is
+    rendered, then exits 1.
     """
-    try:
-        from reports.reproduction import summary_line, write_verdicts_and_report
-    except ImportError:
-        info("reports.reproduction is not available: verdicts and report skipped (data files written)")
-        print(directory)
-        return directory
+    from reports.reproduction import summary_line, write_verdicts_and_report
+
     result = write_verdicts_and_report(directory, rejudge=rejudge)
     report = Path(result) if result is not None else directory / "report.md"
     line = summary_line(directory)

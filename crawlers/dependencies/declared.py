@@ -100,7 +100,7 @@ def parse_setup_py(path: Path, root: Path) -> tuple[list[Dependency], list[str]]
     """``install_requires`` and ``extras_require`` of every ``setup(...)`` call, read with ``ast``."""
     try:
         tree = ast.parse(read_text(path))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # also hostile nesting
         return [], []
     assignments: dict[str, ast.AST] = {}
     for node in ast.walk(tree):

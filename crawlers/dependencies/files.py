@@ -43,35 +43,34 @@ def walk_files(root: Path, *, max_depth: int | None = None) -> Iterator[Path]:
 
     ``max_depth`` 0 means only ``root``'s own files, 1 also its subfolders' files, and so on. The
     order is ``os.walk``'s top-down order (a folder's files, then its sub-folders by name). Built on
-    ``os.scandir``, whose entries know their type without one ``stat`` per file: walking is a large
-    part of the cost on research repositories that commit thousands of data files.
+    ``os.scandir``, whose entries know their type without one ``stat`` per file (walking is a large
+    part of the cost on research repositories that commit thousands of data files), with a stack of
+    its own: thousands of nested folders cost no recursion.
     """
-    if root.is_dir() and not root.is_symlink():
-        yield from _walk(str(root), 0, max_depth)
-
-
-def _walk(folder: str, depth: int, max_depth: int | None) -> Iterator[Path]:
-    try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda e: e.name)
-    except OSError:
+    if not root.is_dir() or root.is_symlink():
         return
-    subfolders = []
-    for entry in entries:
+    stack: list[tuple[str, int]] = [(str(root), 0)]
+    while stack:
+        folder, depth = stack.pop()
         try:
-            if entry.is_symlink():
-                continue
-            if entry.is_file(follow_symlinks=False):
-                yield Path(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                subfolders.append(entry)
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
         except OSError:
             continue
-    if max_depth is not None and depth >= max_depth:
-        return
-    for entry in subfolders:
-        if _descend(Path(entry.path)):
-            yield from _walk(entry.path, depth + 1, max_depth)
+        subfolders = []
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.path)
+            except OSError:
+                continue
+        if max_depth is not None and depth >= max_depth:
+            continue
+        stack.extend((path, depth + 1) for path in reversed(subfolders) if _descend(Path(path)))
 
 
 def _descend(folder: Path) -> bool:
@@ -106,7 +105,7 @@ def inside(path: Path, root: Path) -> bool:
     """True when ``path`` resolves inside ``root`` (guards ``-r ../../etc/passwd`` style includes)."""
     try:
         path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return False
     return True
 

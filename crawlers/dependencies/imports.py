@@ -35,7 +35,7 @@ from pathlib import Path
 from pipreqs import pipreqs as _pipreqs
 
 from crawlers.dependencies.fastscan import scan_source
-from crawlers.dependencies.files import MAX_NOTEBOOK_BYTES, Tree, read_text, relative
+from crawlers.dependencies.files import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Tree, read_text, relative
 from crawlers.dependencies.mapping import PY2_STDLIB
 from crawlers.dependencies.records import Dependency
 from crawlers.dependencies.requirements import (
@@ -356,7 +356,7 @@ def scan_python_file(path: Path, root: Path, scan: ImportScan, rel: str = "") ->
     text = read_text(path)
     found, suspect = scan_source(text)
     fallback = False
-    if suspect:
+    if suspect or "\x00" in text:  # NUL bytes: no Python can parse the file, whatever it imports
         try:
             found = list(imports_from_ast(ast.parse(text)))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -380,6 +380,13 @@ def scan_imports(scan_root: Path, repo_root: Path | None = None, tree: Tree | No
     scan = ImportScan()
     for file in tree.under(tree.folder(scan_root)):
         suffix = file[file.rfind(".") :] if "." in file.rpartition("/")[2] else ""
+        if suffix in PYTHON_SUFFIXES or suffix == ".ipynb":
+            limit = MAX_NOTEBOOK_BYTES if suffix == ".ipynb" else MAX_FILE_BYTES
+            if _size(root / file) > limit:  # skipped unread (a sparse or generated giant): listed as unparsed
+                scan.n_python_files += suffix != ".ipynb"
+                scan.n_notebooks += suffix == ".ipynb"
+                scan.fallback_files.append(file)
+                continue
         if suffix in PYTHON_SUFFIXES:
             scan.n_python_files += 1
             scan_python_file(root / file, root, scan, rel=file)
@@ -387,3 +394,10 @@ def scan_imports(scan_root: Path, repo_root: Path | None = None, tree: Tree | No
             scan.n_notebooks += 1
             scan_notebook(root / file, root, scan, rel=file)
     return scan
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -275,7 +275,10 @@ def parse_requirements_file(
     ``#egg=`` name. Returns the dependencies and any ``python==X`` pins found (a common mistake).
     """
     seen = _seen if _seen is not None else set()
-    key = path.resolve()
+    try:
+        key = path.resolve()
+    except (OSError, RuntimeError):  # an include that is a symlink loop (RuntimeError on Python 3.11)
+        return [], []
     if key in seen or not path.is_file() or not inside(path, root):
         return [], []
     seen.add(key)

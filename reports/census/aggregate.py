@@ -34,7 +34,17 @@ FRAMEWORKS: dict[str, str] = {
 }
 
 #: Clone outcomes in the order the report lists them; unknown ones follow alphabetically.
-STATUS_ORDER = ("ok", "not_found", "timeout", "too_large", "not_a_repository", "error", "not_attempted")
+STATUS_ORDER = (
+    "ok",
+    "not_found",
+    "timeout",
+    "network",
+    "too_large",
+    "not_a_repository",
+    "invalid",
+    "error",
+    "not_attempted",
+)
 
 #: Presentation tiers in the order the report lists them (see :func:`decision_tier`).
 TIER_ORDER = ("poster", "spotlight", "talk", "oral")
@@ -353,7 +363,11 @@ def summarize(
     )
     repo_urls = column(accepted, "repo_url")
     distinct = sorted(set(repo_urls[repo_urls != ""]))
-    status_of = dict(zip(column(tables.repos, "repo_url"), column(tables.repos, "status"), strict=True))
+    # repos.csv has a row per (repository, ref): a repository counts as cloned when any of its refs was.
+    status_of: dict[str, str] = {}
+    for url, status in zip(column(tables.repos, "repo_url"), column(tables.repos, "status"), strict=True):
+        if status_of.get(url) != "ok":
+            status_of[url] = status
     statuses = pd.Series([status_of.get(url, "") or "not_attempted" for url in distinct], dtype=str)
     ok = {url for url, status in zip(distinct, statuses, strict=True) if status == "ok"}
 

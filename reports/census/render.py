@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from core import atomic
+from core import atomic, schemas
 from reports.census import baseline
 from reports.census.aggregate import FRAMEWORKS, WORDCLOUD_WORDS, CensusSummary, summarize
 from reports.census.charts import frameworks_chart, top_tools_chart
@@ -50,6 +50,8 @@ STATUS_LABELS = {
     "timeout": "clone timed out",
     "too_large": "larger than the size limit",
     "not_a_repository": "link is not a git repository",
+    "network": "network error (rerun to retry)",
+    "invalid": "content git refuses to check out",
     "error": "other clone error",
     "not_attempted": "not in repos.csv (clone not run for it)",
     "no_dependencies_found": "cloned, but no declared file and no resolvable import",
@@ -82,18 +84,43 @@ def source_files(directory: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+#: Below this share of cloned repositories the report opens with a banner: its shares describe a
+#: subset that may differ from the venue (deleted repositories, or a census run offline).
+LOW_COVERAGE = 0.8
+
+
+def coverage(summary: CensusSummary) -> dict[str, Any]:
+    """How many of the venue's repositories the numbers rest on, and the banner text when few."""
+    distinct, cloned = summary.repos_distinct, summary.repos_cloned
+    share = cloned / distinct if distinct else None
+    low = share is not None and share < LOW_COVERAGE
+    warning = ""
+    if low:
+        failed = ", ".join(
+            f"{n} {STATUS_LABELS.get(status, status).split(' (')[0]}"
+            for status, n in summary.repos_status.items()
+            if status != "ok"
+        )
+        warning = (
+            f"Only {cloned} of {distinct} repositories ({share:.0%}) could be cloned ({failed}): the "
+            f"framework, package and signal numbers below describe those {cloned} only, not the venue."
+        )
+    return {"cloned": cloned, "distinct": distinct, "share": share, "low": low, "warning": warning}
+
+
 #: Fields of the crawl step's crawl.json worth repeating in the report (where the rows came from).
 CRAWL_FIELDS = ("source", "api", "base_url", "file", "written_at")
 
 
 def crawl_provenance(directory: Path) -> dict[str, Any] | None:
-    """Where papers.csv came from (API and base URL, or an exported file), if the crawl recorded it."""
-    try:
-        data = json.loads((directory / "crawl.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """Where papers.csv came from (API and base URL, or an exported file), if the crawl recorded it.
+
+    crawl.json is optional; when present it is validated like every input (a broken one is one line).
+    """
+    path = directory / "crawl.json"
+    if not path.is_file():
         return None
-    if not isinstance(data, dict):
-        return None
+    data = schemas.read_document(path)
     return {key: data[key] for key in CRAWL_FIELDS if key in data}
 
 
@@ -175,6 +202,7 @@ def _context(
         "doc": document,
         "images": images,
         "crawl": document["crawl"],
+        "coverage": document["coverage"],
         "framework_names": FRAMEWORKS,
         **_host_rows(summary.hosts),
         "unused_frameworks": [FRAMEWORKS.get(k, k) for k, p in summary.frameworks.items() if p.k == 0],
@@ -244,6 +272,7 @@ def render_census(
 
     document = summary.to_json()
     document["checklist"] = None if checklist is None else checklist.to_json()
+    document["coverage"] = coverage(summary)
     document["crawl"] = crawl_provenance(directory)
     document["sources"] = source_files(directory)
     atomic_write_bytes(

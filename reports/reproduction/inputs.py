@@ -1,7 +1,10 @@
 """Read a reproduction output folder: claims.json, runs.csv, per_class.csv, environment.json.
 
-Tolerant of what the engine adds (extra top-level keys in claims.json, extra columns, a missing
-per_class.csv or environment.json); strict about the contract in :mod:`core.claims`.
+Every file is validated against its contract (``core.schemas``) before a number is judged: runs.csv
+with garbage or without the run columns is one line naming the row, not a pandas traceback or
+"4 inconclusive" judged from zero runs. Tolerant of what the engine adds (extra top-level keys in
+claims.json, extra columns, a missing per_class.csv or environment.json); strict about the contract in
+:mod:`core.claims`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from core import schemas
 from core.claims import Claim
 
 CLAIM_FIELDS = {f.name for f in fields(Claim)}
@@ -88,19 +92,18 @@ def read_inputs(out_dir: Path) -> ReproductionInputs:
     for required in ("claims.json", "runs.csv"):
         if not (out_dir / required).exists():
             raise MissingInput(f"{out_dir / required} is missing; is this a reproduction output folder?")
+    raw = schemas.read_document(out_dir / "claims.json")
     try:
-        raw = json.loads((out_dir / "claims.json").read_text())
-        claims = tuple(claim_from_dict(c) for c in raw.get("claims", []))
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise MissingInput(f"{out_dir / 'claims.json'} is not a claims file ({exc})") from exc
-    try:
-        runs = pd.read_csv(out_dir / "runs.csv")
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise MissingInput(f"{out_dir / 'runs.csv'} is empty or malformed ({exc})") from exc
+        claims = tuple(claim_from_dict(c) for c in raw["claims"])
+    except (ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:160]
+        problem = f"a claim does not fit core.claims ({reason})"
+        raise schemas.SchemaError(out_dir / "claims.json", problem) from exc
+    runs = _frame(out_dir / "runs.csv")
     per_class_path = out_dir / "per_class.csv"
-    per_class = pd.read_csv(per_class_path) if per_class_path.exists() else pd.DataFrame()
+    per_class = _frame(per_class_path) if per_class_path.exists() else pd.DataFrame()
     env_path = out_dir / "environment.json"
-    environment = json.loads(env_path.read_text()) if env_path.exists() else {}
+    environment = schemas.read_document(env_path) if env_path.exists() else {}
 
     notes: list[str] = []
     paper_id = str(raw.get("paper_id") or _single(runs, "paper_id") or "")
@@ -145,6 +148,14 @@ def claims_hash(raw: dict[str, Any]) -> str:
     """
     body = {"paper_id": raw.get("paper_id", ""), "claims": raw.get("claims", [])}
     return hashlib.sha256(json.dumps(body, sort_keys=True, indent=2).encode()).hexdigest()
+
+
+def _frame(path: Path) -> pd.DataFrame:
+    """A CSV validated against its contract, then read by pandas with the usual type inference."""
+    table = schemas.read_table(path)
+    if not table.rows:
+        return pd.DataFrame(columns=[name for name in table.header if name])
+    return pd.read_csv(path)
 
 
 def _single(frame: pd.DataFrame, column: str) -> str | None:

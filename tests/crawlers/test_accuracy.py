@@ -237,7 +237,11 @@ def test_repository_identity_is_case_insensitive_on_forges() -> None:
             {"repo_url": "https://github.com/owner/repo", "accepted": "True", "repo_ref": "v2"},
         ]
     )
-    assert targets == [cloning.CloneTarget("https://github.com/Owner/Repo", "v2")]
+    # one repository, written as first seen; each linked ref has its own checkout (issue 8)
+    assert targets == [
+        cloning.CloneTarget("https://github.com/Owner/Repo", ""),
+        cloning.CloneTarget("https://github.com/Owner/Repo", "v2"),
+    ]
 
 
 def test_one_clone_and_one_code_base_for_two_spellings(github_mirror: GitHubMirror, tmp_path: Path) -> None:

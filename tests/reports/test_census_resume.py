@@ -14,6 +14,7 @@ import pytest
 
 from audit.pipelines import census
 from audit.pipelines.census import MARKER, Step, StepLog, _run_step
+from core import schemas
 from core.errors import UsageError
 from crawlers.errors import CrawlerUsageError
 from tests.reports.census_fixture import VENUE, write_census_folder
@@ -128,6 +129,12 @@ def test_render_report_reuses_the_census_venue_and_top_n(tmp_path: Path) -> None
     assert StepLog(folder).is_done(census._report_step(folder, VENUE, 2))
 
 
+#: Empty tables that census.run reads between steps (it asks repos.csv whether clones must be retried).
+HEADERS = {
+    "papers.csv": ",".join(schemas.TABLES["papers.csv"].required),
+    "repos.csv": ",".join(schemas.TABLES["repos.csv"].required),
+}
+
 #: census.run's options besides the venue, folder and export file.
 OPTIONS = {"workers": 1, "timeout_s": 60.0, "max_size_mb": 500.0, "top_n": 3}
 
@@ -155,7 +162,7 @@ def test_census_reruns_clone_only_when_its_limits_change(
             runs[step] += 1
             directory = kwargs.get("out") or args[0]
             for name in names:
-                (Path(str(directory)) / name).write_text(f"{name}\n")
+                (Path(str(directory)) / name).write_text(HEADERS.get(name, name) + "\n")
 
         return action
 

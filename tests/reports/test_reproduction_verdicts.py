@@ -18,6 +18,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import DescrStatsW
 
 from core.claims import Claim, ClaimSet
+from core.schemas import SchemaError
 from reports.reproduction.inputs import read_inputs
 from reports.reproduction.verdicts import COLUMNS, judge_claims, overall, select_rows
 
@@ -458,7 +459,7 @@ def test_read_inputs_reports_missing_files(tmp_path):
     assert info.value.exit_code == 2  # a one-line usage error in the CLI, not a traceback
     folder = write_folder(tmp_path / "f")
     (folder / "runs.csv").write_text("")
-    with pytest.raises(FileNotFoundError, match=r"runs\.csv is empty or malformed") as info:
+    with pytest.raises(SchemaError, match=r"runs\.csv: empty file") as info:
         read_inputs(folder)
     assert info.value.exit_code == 2
 

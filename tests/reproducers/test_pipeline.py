@@ -46,13 +46,13 @@ def test_unusable_folders_are_one_line_usage_errors(tmp_path: Path, monkeypatch,
     base = ["reproduce", "snip", "--runner", "local", "--seeds", "1", "--out"]
     assert _cli([*base, str(blocker / "out")]) == 2
     assert capsys.readouterr().err == (
-        f"error: cannot create the output folder (--out) {blocker / 'out'}: Not a directory\n"
+        f"error: cannot write to the output folder {blocker / 'out'}: Not a directory; choose another --out\n"
     )
     monkeypatch.setenv("AUDIT_CACHE_DIR", str(blocker / "cache"))
     assert _cli([*base, str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == (
-        "error: cannot create the experiment-state cache (AUDIT_CACHE_DIR) "
-        f"{blocker / 'cache' / 'states'}: Not a directory\n"
+        f"error: cannot write to the experiment-state cache {blocker / 'cache' / 'states'}: Not a directory; "
+        "set AUDIT_CACHE_DIR to a writable folder\n"
     )
     assert not (tmp_path / "out" / "runs.csv").exists()
 
