@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.reproduction import figures, render, summary
+from reports.reproduction.harm import class_changes
 from reports.reproduction.inputs import ReproductionInputs, read_inputs
 from reports.reproduction.verdicts import judge_claims, overall, write_verdicts
 
@@ -55,7 +56,7 @@ def write_verdicts_and_report(out_dir: Path) -> Path:
     verdicts = judge_claims(inputs.claims, inputs.runs, inputs.protocol)
     write_verdicts(verdicts, out_dir / "verdicts.csv")
 
-    changes = figures.per_class_changes(inputs.per_class)
+    changes = class_changes(inputs.per_class)  # figures.per_class_changes + bounded CIs and BH harm flags
     made = {
         "accuracy": figures.accuracy_vs_sparsity(
             inputs.runs, inputs.claims, out_dir / FIGURE_FILES["accuracy"], protocol=inputs.protocol

@@ -37,6 +37,8 @@ DEFAULT_CPU_BASE = "python:3.11-slim"
 DEFAULT_CUDA_BASE = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"
 WORKER_COMMAND = ("python", "-m", "reproducers.worker")
 RESULT_NAME = "result.json"
+#: A registration file in the seed's folder, with its own suffix (the loader picks YAML or TOML by it).
+REGISTRATION_STEM = "registration"
 #: The state cache's folder inside ``--cache`` (``reproducers.tree`` keeps states in ``<cache>/states``).
 STATES = "states"
 
@@ -116,6 +118,9 @@ class DockerRunner:
         self.on_warning = on_warning
         self.image: BuiltImage | None = None
         self.failures: list[SeedFailure] = []
+        #: (file name, bytes) of a registration file (``audit reproduce --registration``), or None for a
+        #: built-in paper: copied into each seed's folder, and the worker loads it from there.
+        self.registration: tuple[str, bytes] | None = None
         # Folders for the pipeline (iter_rows); run_seeds and iter_seeds take them as arguments.
         self.cache_dir, self.data_dir, self.work_dir = cache_dir, data_dir, work_dir
         if self._fill_wheelhouse and cache_dir is not None:
@@ -254,6 +259,8 @@ class DockerRunner:
         if seed_dir.exists():  # a rerun starts from an empty folder (some code refuses to overwrite)
             shutil.rmtree(seed_dir)
         make_writable_for(seed_dir, user)
+        if self.registration is not None:
+            (seed_dir / self.registration_name()).write_bytes(self.registration[1])
         command = self.command(paper_id, protocol, seed)
         log_path = seed_dir / "container.log"
         with log_path.open("w") as log:
@@ -283,12 +290,17 @@ class DockerRunner:
         finally:
             reclaim(seed_dir)
 
+    def registration_name(self) -> str:
+        """The registration's file name in the seed's folder (``registration.yaml`` or ``.toml``)."""
+        return REGISTRATION_STEM + (Path(self.registration[0]).suffix if self.registration else "")
+
     def command(self, paper_id: str, protocol: str, seed: int) -> list[str]:
         """The worker's command line for one seed, in container paths."""
+        extra = ["--registration", f"{OUT_MOUNT}/{self.registration_name()}"] if self.registration else []
         return [
             *self.worker_command,
             "--paper", paper_id, "--protocol", protocol, "--seed", str(seed), "--device", self.device,
-            "--cache", CACHE_MOUNT, "--data", DATA_MOUNT, "--out", f"{OUT_MOUNT}/{RESULT_NAME}",
+            "--cache", CACHE_MOUNT, "--data", DATA_MOUNT, "--out", f"{OUT_MOUNT}/{RESULT_NAME}", *extra,
         ]  # fmt: skip
 
     def volumes(self, seed_dir: Path, cache_dir: Path, data_dir: Path) -> dict[Path, tuple[str, str]]:
