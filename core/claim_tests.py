@@ -107,6 +107,9 @@ class Estimate:
 def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     x = np.asarray(x, dtype=float)
     n = x.shape[-1]
+    if n == 0:
+        nan = np.full(x.shape[:-1], np.nan)
+        return nan, nan, 0
     mean = x.mean(axis=-1)
     std = x.std(axis=-1, ddof=1) if n >= 2 else np.full(mean.shape, np.nan)
     return mean, std, n
@@ -139,9 +142,10 @@ def min_max(x: np.ndarray, low: np.ndarray | float, high: np.ndarray | float, *,
     return against_a_number(x, midrange, reference_variance=stats.midrange_variance(m))
 
 
-def welch(x: np.ndarray, mean: np.ndarray | float, std: float, m: int) -> Estimate:
+def welch(x: np.ndarray, mean: np.ndarray | float, std: np.ndarray | float, m: int) -> Estimate:
     """``mean_std``: Welch's t from our runs and the paper's mean, std and number of runs."""
     ours, s, n = _moments(x)
+    std = np.asarray(std, dtype=float)
     v1, v2 = s**2 / n, std**2 / m
     se = np.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1**2 / (n - 1) + v2**2 / (m - 1)) if n >= 2 and m >= 2 else se * np.nan
@@ -151,7 +155,7 @@ def welch(x: np.ndarray, mean: np.ndarray | float, std: float, m: int) -> Estima
         df=np.asarray(df, dtype=float),
         spread=s,
         n=np.full(ours.shape, n),
-        other_std=float(std),
+        other_std=float(std) if std.ndim == 0 else float("nan"),
         other_n=int(m),
     )
 

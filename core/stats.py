@@ -422,7 +422,7 @@ def midrange_variance(m: int) -> float:
     """``Var((X₍₁₎ + X₍ₘ₎)/2)`` for m independent standard normal runs (the midrange of a min–max).
 
     ``(2·E[X₍ₘ₎²] + 2·E[X₍₁₎X₍ₘ₎]) / 4`` with the order-statistic densities ``m φ(x) Φ(x)^{m−1}`` and
-    ``m(m−1) φ(u) φ(v) (Φ(v) − Φ(u))^{m−2}`` (u < v), integrated on a grid over ±8.5 (error < 1e−6).
+    ``m(m−1) φ(u) φ(v) (Φ(v) − Φ(u))^{m−2}`` (u < v), integrated on a 801-point grid over ±8.5 (error < 1e−5).
     1 for m = 1, exactly ½ for m = 2; 0.3622 (m = 3), 0.2609 (5), 0.1855 (10): slower than 1/m, since
     the extremes are noisier than the mean. NaN for m < 1.
     """
@@ -430,10 +430,10 @@ def midrange_variance(m: int) -> float:
         return math.nan
     if m <= 2:
         return 1.0 / m
-    x = np.linspace(-8.5, 8.5, 2401)
+    x = np.linspace(-8.5, 8.5, 801)
     phi, cdf = stats.norm.pdf(x), stats.norm.cdf(x)
     e_max2 = np.trapezoid(x * x * m * phi * cdf ** (m - 1), x)
-    gap = np.clip(cdf[None, :] - cdf[:, None], 0.0, None)  # Φ(v) − Φ(u), zero below the diagonal
-    joint = x[:, None] * x[None, :] * m * (m - 1) * phi[:, None] * phi[None, :] * gap ** (m - 2)
+    gap = np.maximum(cdf[None, :] - cdf[:, None], 0.0)  # Φ(v) − Φ(u), zero below the diagonal
+    joint = (x * phi)[:, None] * (x * phi)[None, :] * (m * (m - 1)) * gap ** (m - 2)
     cross = np.trapezoid(np.trapezoid(joint, x, axis=1), x)
     return float((2 * e_max2 + 2 * cross) / 4)
