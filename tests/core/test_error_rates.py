@@ -210,3 +210,33 @@ def test_judge_claims_applies_the_simulated_tests(rng):
             assert (row["verdict"] == "reproduced") == bool(decision.supported), (rep, claim_id)
             assert row["p_value"] == pytest.approx(float(decision.p_against), rel=1e-9), (rep, claim_id)
             assert row["p_equivalence"] == pytest.approx(float(decision.p_support), rel=1e-9), (rep, claim_id)
+
+
+def _one_sided_p(d: np.ndarray) -> np.ndarray:
+    """Per test (last axis = seeds): one-sided paired t p-value of "the change is below 0"."""
+    from scipy import stats as sps
+
+    n = d.shape[-1]
+    t = d.mean(axis=-1) / (d.std(axis=-1, ddof=1) / np.sqrt(n))
+    return sps.t.cdf(t, n - 1)
+
+
+def test_per_class_harm_flags_control_the_false_discovery_rate(rng):
+    """10 classes × 6 conditions, 5 seeds. No class harmed: a flag anywhere at most α of the time (the
+    FDR equals the family-wise rate then). 12 of 60 harmed: the false share among flags at most α."""
+    from core.multiplicity import benjamini_hochberg
+
+    reps, tests, seeds = 2_000, 60, 5
+    null = rng.normal(0.0, 1.0, (reps, tests, seeds))
+    q = np.apply_along_axis(benjamini_hochberg, 1, _one_sided_p(null))
+    any_flag = float((q < ALPHA).any(axis=1).mean())
+    assert any_flag <= ALPHA + 3 * np.sqrt(ALPHA * (1 - ALPHA) / reps)
+    unadjusted = float((_one_sided_p(null) < ALPHA).any(axis=1).mean())
+    assert unadjusted > 0.9  # flagging every class whose test rejects alone finds "harm" almost always
+    harmed = np.zeros(tests, dtype=bool)
+    harmed[:12] = True
+    mixed = rng.normal(0.0, 1.0, (reps, tests, seeds)) - 2.5 * harmed[None, :, None]
+    flags = np.apply_along_axis(benjamini_hochberg, 1, _one_sided_p(mixed)) < ALPHA
+    false_share = (flags & ~harmed).sum(axis=1) / np.maximum(flags.sum(axis=1), 1)
+    assert float(false_share.mean()) <= ALPHA  # BH: FDR ≤ α·(48/60) = 0.04 here
+    assert float((flags & harmed).sum(axis=1).mean()) / 12 > 0.5  # and most true harms are found
