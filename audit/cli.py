@@ -156,8 +156,11 @@ def census_command(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Validate a registration file (YAML/TOML) instead of listing; exit 2 naming field and claim.",
 )
-def papers(as_json: bool, check_file: Path | None) -> None:
-    """List the registered papers that `audit reproduce` can rerun, or check a registration file.
+@click.option(
+    "--export", "export_id", metavar="PAPER_ID", help="Print a registered paper as a YAML registration."
+)
+def papers(as_json: bool, check_file: Path | None, export_id: str | None) -> None:
+    """List the registered papers that `audit reproduce` can rerun, or check or export a registration.
 
     Example: audit papers --check my-paper.yaml
     """
@@ -165,8 +168,10 @@ def papers(as_json: bool, check_file: Path | None) -> None:
 
     if check_file is not None:
         pipeline.check_registration(check_file, as_json=as_json)
-        return
-    pipeline.list_papers(as_json=as_json)
+    elif export_id is not None:
+        pipeline.export_registration(export_id)
+    else:
+        pipeline.list_papers(as_json=as_json)
 
 
 @app.command()

@@ -156,6 +156,14 @@ def check_registration(path: Path, *, as_json: bool) -> None:
     print(json.dumps(result.summary(), indent=2) if as_json else "\n".join(result.lines()))
 
 
+def export_registration(paper_id: str) -> None:
+    """`audit papers --export ID`: the registered paper as a YAML registration (which --check accepts)."""
+    from reproducers import registry
+    from reproducers.registry.export import to_yaml
+
+    print(to_yaml(registry.get(paper_id)), end="")
+
+
 def _spec(paper_id: str | None, registration: Path | None) -> Any:
     """The registered paper, or the one a registration file (``--registration``) describes."""
     from core.errors import UsageError
