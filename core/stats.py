@@ -326,11 +326,13 @@ def half_width_curve(
     other_std: float = 0.0,
     other_n: int | None = None,
     reference_variance: float = 0.0,
+    other_df: str = "welch",
 ) -> np.ndarray:
     """The ``1 − 2α`` CI half-width of the tested difference at each total seed count in ``ns``.
 
     ``h(n) = t_{1−α, ν(n)} · √(s²/n + s_o²/m + c·s²)``: ``s²/n`` our mean's variance; ``s_o²/m`` a
-    paper mean estimated from ``m`` runs with its own reported spread (Welch–Satterthwaite ν); ``c·s²``
+    paper mean estimated from ``m`` runs with its own reported spread (ν by Welch–Satterthwaite, or
+    Hsu's ``min(n, m) − 1`` with ``other_df="hsu"``, as the verdicts use); ``c·s²``
     a reported value whose variance is a known multiple ``c`` of *our* run variance (``c = 1/m`` for a
     mean of m runs reported without spread, the midrange variance for a reported min–max), where ν
     stays ``n − 1``. Vectorised over ``ns`` so that :func:`seeds_needed` can scan instead of bisect.
@@ -340,7 +342,10 @@ def half_width_curve(
     if other_n and other_std > 0:
         var = var + other_std**2 / other_n
         v1, v2 = std**2 / ns, other_std**2 / other_n
-        df = (v1 + v2) ** 2 / (v1**2 / (ns - 1) + (v2**2 / (other_n - 1) if other_n > 1 else 0.0))
+        if other_df == "hsu":
+            df = np.minimum(ns, other_n) - 1.0
+        else:
+            df = (v1 + v2) ** 2 / (v1**2 / (ns - 1) + (v2**2 / (other_n - 1) if other_n > 1 else 0.0))
     else:
         df = ns - 1
     return stats.t.ppf(1 - alpha, df) * np.sqrt(var)
@@ -356,6 +361,7 @@ def seeds_needed(
     other_std: float = 0.0,
     other_n: int | None = None,
     reference_variance: float = 0.0,
+    other_df: str = "welch",
 ) -> int | None:
     """Smallest total number of seeds n ≥ ``n_min`` whose ``1 − 2α`` CI half-width is below ``distance``.
 
@@ -371,7 +377,13 @@ def seeds_needed(
         return None
     ns = np.arange(max(2, n_min), max(2, n_min, n_max) + 1)
     h = half_width_curve(
-        std, ns, alpha=alpha, other_std=other_std, other_n=other_n, reference_variance=reference_variance
+        std,
+        ns,
+        alpha=alpha,
+        other_std=other_std,
+        other_n=other_n,
+        reference_variance=reference_variance,
+        other_df=other_df,
     )
     fits = np.flatnonzero(h < distance)
     return int(ns[fits[0]]) if fits.size else None
@@ -385,6 +397,7 @@ def best_half_width(
     other_std: float = 0.0,
     other_n: int | None = None,
     reference_variance: float = 0.0,
+    other_df: str = "welch",
 ) -> float:
     """The narrowest ``1 − 2α`` half-width any seed count 2 … ``n_max`` can give (see :func:`seeds_needed`).
 
@@ -398,7 +411,13 @@ def best_half_width(
         return math.nan
     ns = np.arange(2, max(2, n_max) + 1)
     h = half_width_curve(
-        std, ns, alpha=alpha, other_std=other_std, other_n=other_n, reference_variance=reference_variance
+        std,
+        ns,
+        alpha=alpha,
+        other_std=other_std,
+        other_n=other_n,
+        reference_variance=reference_variance,
+        other_df=other_df,
     )
     return float(np.min(h))
 

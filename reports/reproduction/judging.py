@@ -292,7 +292,10 @@ def _reported_number(claim: Claim, values: np.ndarray, row: dict[str, Any]) -> c
         spread = claim.reported_spread or "std"
         if not claim.reported_spread:
             _notes(row, "'±' kind not recorded; assumed std")
-        row["test"] = f"Welch TOST from summary statistics (paper ± is {spread}, std {other_std:.4g}, m={m})"
+        row["test"] = (
+            f"Welch TOST from summary statistics, Hsu's ν = min(n, m) − 1 (paper ± is {spread}, "
+            f"std {other_std:.4g}, m={m})"
+        )
         return claim_tests.welch(values, claim.reported, other_std, m)
     runs = m if m and m >= 1 else 1
     what = "one draw" if runs == 1 else f"a mean of {runs} runs without spread"

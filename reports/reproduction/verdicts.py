@@ -78,7 +78,12 @@ def _seeds_and_reason(judged: Judged, claim: Claim, n: int, family: int) -> tupl
     if est is None or region is None or not math.isfinite(judged.row["ci_low"]):
         return None, judged.row["note"] or "no interval could be computed"
     theta, spread = scalar(est.estimate), scalar(est.spread)
-    extra = {"other_std": est.other_std, "other_n": est.other_n, "reference_variance": est.reference_variance}
+    extra = {
+        "other_std": est.other_std,
+        "other_n": est.other_n,
+        "reference_variance": est.reference_variance,
+        "other_df": est.other_df,
+    }
     towards_reproduced = claim_tests.inside(theta, region)
     if region.two_sided:
         best = stats.best_half_width(spread, alpha=claim.alpha, **extra)

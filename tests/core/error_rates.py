@@ -51,12 +51,19 @@ def single_as_mean(rng: np.random.Generator, reps: int, n: int, theta: float, de
 
 
 def mean_std(
-    rng: np.random.Generator, reps: int, n: int, theta: float, delta: float, m: int = 5, paper_sd: float = 1.0
+    rng: np.random.Generator,
+    reps: int,
+    n: int,
+    theta: float,
+    delta: float,
+    m: int = 5,
+    paper_sd: float = 1.0,
+    df_rule: str = "hsu",
 ) -> Rates:
     """A paper's mean ± std over m runs (its own spread ``paper_sd``) against n of our runs."""
     paper = rng.normal(0.0, paper_sd, (reps, m))
     ours = rng.normal(theta, 1.0, (reps, n))
-    est = claim_tests.welch(ours, paper.mean(axis=1), paper.std(axis=1, ddof=1), m)
+    est = claim_tests.welch(ours, paper.mean(axis=1), paper.std(axis=1, ddof=1), m, df_rule=df_rule)
     return _rates(est, claim_tests.Region(-delta, delta))
 
 

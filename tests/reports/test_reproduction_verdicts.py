@@ -352,15 +352,19 @@ def test_not_applicable_is_shown_but_never_judged(verdicts):
 
 
 def test_mean_std_uses_welch_from_summary_stats(verdicts):
+    """Welch's statistic from summary statistics, decided with Hsu's conservative ν = min(n, m) − 1
+    (Welch–Satterthwaite's ν is slightly liberal with few paper runs: docs/statistics.md)."""
     r = verdicts.loc["snip98-mean-std"]
     ref = sps.ttest_ind_from_stats(96.1, math.sqrt(0.025), 5, 96.0, 0.2, 5, equal_var=False)
     assert r["statistic"] == pytest.approx(ref.statistic, rel=1e-9)
-    assert r["p_difference"] == pytest.approx(ref.pvalue, rel=1e-9)
     v1, v2 = 0.025 / 5, 0.04 / 5
-    df = (v1 + v2) ** 2 / (v1**2 / 4 + v2**2 / 4)
-    half = sps.t.ppf(0.95, df) * math.sqrt(v1 + v2)
-    assert r["df"] == pytest.approx(df, rel=1e-10)
+    satterthwaite = (v1 + v2) ** 2 / (v1**2 / 4 + v2**2 / 4)
+    assert r["df"] == 4 < satterthwaite
+    assert r["p_difference"] == pytest.approx(2 * sps.t.sf(abs(ref.statistic), 4), rel=1e-9)
+    assert r["p_difference"] > ref.pvalue  # more conservative than scipy's Welch p-value
+    half = sps.t.ppf(0.95, 4) * math.sqrt(v1 + v2)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((0.1 - half, 0.1 + half), rel=1e-9)
+    assert "Hsu" in r["test"]
 
 
 def test_mean_std_converts_sem_and_ci95():
