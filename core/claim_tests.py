@@ -14,7 +14,7 @@ What θ and its standard error are, per kind (``s`` our runs' std, ``n`` our see
   under normal runs of equal spread). Region ``[−δ, δ]``.
 * ``mean_std``: Welch's statistic from summary statistics, ``se = √(s²/n + s_p²/m)``, with Hsu's
   conservative ``ν = min(n, m) − 1``: Welch–Satterthwaite ν was measured to call *reproduced* up to
-  5.4 % of the time at the margin (m = 5 paper runs, n = 20–100), Hsu's stays below α.
+  5.4 % of the time at the margin (m = 5 paper runs), Hsu's stays below α.
 * ``min_max``: the paper's min and max over ``m`` runs; their midrange estimates its mean with
   variance ``v_m σ²`` (:func:`core.stats.midrange_variance`), so ``θ̂ = x̄ − (lo + hi)/2``,
   ``se = s · √(1/n + v_m)``, ``ν = n − 1``: a range is never turned into a std.

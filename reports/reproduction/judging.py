@@ -365,12 +365,13 @@ def _between_arms(claim: Claim, runs: pd.DataFrame, a_rows: pd.DataFrame, row: d
         _notes(row, "an arm has no runs")
         return judged
     else:
-        row["test"] = "Welch t on the two arms (fewer than two seeds pair up)"
+        row["test"] = "Welch t on the two arms, Hsu's ν = min(n_A, n_B) − 1 (fewer than two seeds pair up)"
         la, lb = (np.log(a), np.log(b)) if ratio else (a, b)
         (ma, sa, na), (mb, sb, nb) = stats.mean_std(la), stats.mean_std(lb)
         cmp = stats.welch_tost_from_stats(ma, sa, na, mb, sb, nb, delta=0.0, alpha=claim.alpha)
         spread = math.hypot(sa, sb) if na >= 2 and nb >= 2 else math.nan  # one more seed per arm
-        est = claim_tests.Estimate(*(np.asarray(v) for v in (cmp.estimate, cmp.se, cmp.df, spread, na)))
+        df = min(na, nb) - 1.0  # as for mean_std: Satterthwaite's ν is liberal with few runs
+        est = claim_tests.Estimate(*(np.asarray(v) for v in (cmp.estimate, cmp.se, df, spread, na)))
     if direction in ("greater", "less"):  # the boundary actually used, not an (unused) δ
         row["delta"] = claim.margin if claim.margin is not None else neutral
     judged.estimate, judged.region = est, region
