@@ -300,3 +300,22 @@ def test_reproduce_a_registration_file(tmp_path: Path, monkeypatch, capsys) -> N
     assert "is not the paper that paper.yaml registers (TESTpaper01)" in capsys.readouterr().err
     assert _cli(["reproduce", "--runner", "local"]) == 2
     assert "give a PAPER_ID" in capsys.readouterr().err
+
+
+def test_the_worker_runs_a_registration_file(tmp_path: Path) -> None:
+    """What a container runs: `python -m reproducers.worker --registration FILE` (here in-process)."""
+    from reproducers import worker
+
+    path = write(tmp_path, VALID)
+    args = ["--paper", "TESTpaper01", "--protocol", "tiny", "--seed", "0", "--device", "cpu"]
+    args += ["--cache", str(tmp_path / "cache"), "--data", str(tmp_path / "data")]
+    assert worker.main([*args, "--out", str(tmp_path / "rows.json"), "--registration", str(path)]) == 0
+    body = json.loads((tmp_path / "rows.json").read_text())
+    assert body["paper_id"] == "TESTpaper01" and {r["arm"] for r in body["runs"]} == {
+        "dense",
+        "snip",
+        "random",
+    }
+    wrong = [*args, "--out", str(tmp_path / "x.json"), "--registration", str(path)]
+    wrong[1] = "B1VZqjAcYX"
+    assert worker.main(wrong) == 2 and not (tmp_path / "x.json").exists()
