@@ -228,15 +228,32 @@ def trends(directories: tuple[Path, ...], out: Path, reference: Path | None) -> 
 
 @app.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def papers(as_json: bool) -> None:
-    """List the registered papers that `audit reproduce` can rerun."""
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Validate a registration file (YAML/TOML) instead of listing; exit 2 naming field and claim.",
+)
+@click.option(
+    "--export", "export_id", metavar="PAPER_ID", help="Print a registered paper as a YAML registration."
+)
+def papers(as_json: bool, check_file: Path | None, export_id: str | None) -> None:
+    """List the registered papers that `audit reproduce` can rerun, or check or export a registration.
+
+    Example: audit papers --check my-paper.yaml
+    """
     from audit.pipelines import reproduce as pipeline
 
-    pipeline.list_papers(as_json=as_json)
+    if check_file is not None:
+        pipeline.check_registration(check_file, as_json=as_json)
+    elif export_id is not None:
+        pipeline.export_registration(export_id)
+    else:
+        pipeline.list_papers(as_json=as_json)
 
 
 @app.command()
-@click.argument("paper_id")
+@click.argument("paper_id", required=False)
 @click.option(
     "--protocol",
     default="quick",
@@ -261,8 +278,13 @@ def papers(as_json: bool) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Wheels for air-gapped image builds (AUDIT_WHEELHOUSE).",
 )
+@click.option(
+    "--registration",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Run the paper a registration file (YAML/TOML) registers; PAPER_ID may then be left out.",
+)
 def reproduce(
-    paper_id: str,
+    paper_id: str | None,
     protocol: str,
     seeds: int,
     runner: str,
@@ -271,10 +293,12 @@ def reproduce(
     jobs: int,
     base_image: str | None,
     wheelhouse: Path | None,
+    registration: Path | None,
 ) -> None:
     """Rerun registered paper PAPER_ID across seeds and judge every reported claim.
 
     Example: audit reproduce B1VZqjAcYX --protocol quick --seeds 3 --runner local
+    (or: audit reproduce --registration my-paper.yaml --protocol quick)
     """
     from audit.pipelines import reproduce as pipeline
 
@@ -288,6 +312,7 @@ def reproduce(
         jobs=jobs,
         base_image=base_image,
         wheelhouse=wheelhouse,
+        registration=registration,
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reproducers import recipes
+from reproducers.connectivity import effective_sparsity
 from reproducers.models import build, prunable
 from reproducers.registry.base import PaperSpec, Protocol
 from reproducers.tree import Recipe, State, Tree
@@ -90,6 +91,17 @@ def count_trainings(protocol: Protocol) -> int:
     return per_model * len(protocol.models)
 
 
+def _effective_sparsity(state: State, mask_sparsity: float) -> float:
+    """Effective sparsity of a trained state, from its stored masks (the state and its hash are untouched).
+
+    Computed when rows are built, not stored in the state, so cached states of any engine version get
+    it too; an unpruned network has no disconnected units, so its masks are not even loaded.
+    """
+    if mask_sparsity == 0:
+        return 0.0
+    return round(effective_sparsity(state.model()), 6)
+
+
 def run_plan(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[str], None]) -> Rows:
     """Build (or find) every state of one seed and turn trained states into rows."""
     start = time.perf_counter()
@@ -124,6 +136,7 @@ def run_plan(tree: Tree, spec: PaperSpec, protocol: Protocol, note: Callable[[st
                 "reported_at_iteration": m["reported_at_iteration"],
                 "parent_hash": state.parent,
                 "init_hash": init.hash,
+                "effective_sparsity": _effective_sparsity(state, m["sparsity"]),
             }
         )
         for cls, accuracy in sorted(m["per_class"].items(), key=lambda kv: int(kv[0])):

@@ -32,13 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, required=True, help="experiment-state cache folder")
     parser.add_argument("--data", type=Path, required=True, help="dataset folder")
     parser.add_argument("--out", type=Path, required=True, help="JSON file for the rows")
+    parser.add_argument("--registration", type=Path, help="registration file (instead of the built-in)")
     args = parser.parse_args(argv)
 
     def log(done: int, total: int, message: str) -> None:
         print(f"[{done}/{total}] {message}", file=sys.stderr, flush=True)
 
     try:
-        spec = registry.get(args.paper)
+        spec = _spec(args.paper, args.registration)
         runs, per_class = run_seed(spec, args.protocol, args.seed, args.device, args.cache, args.data, log)
     except Exception as exc:
         code = getattr(exc, "exit_code", None)
@@ -57,6 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_text(args.out, json.dumps(body, indent=1), newline_at_end=False)
     return 0
+
+
+def _spec(paper: str, registration: Path | None) -> registry.PaperSpec:
+    """The built-in paper, or the one the registration file registers (which must be ``paper``)."""
+    if registration is None:
+        return registry.get(paper)
+    from reproducers.errors import ReproductionUsageError
+    from reproducers.registry.loader import load
+
+    spec = load(registration)
+    if not registry.matches(spec, paper):
+        raise ReproductionUsageError(f"{registration.name} registers {spec.id}, not {paper}")
+    return spec
 
 
 if __name__ == "__main__":

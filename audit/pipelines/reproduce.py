@@ -169,8 +169,42 @@ def list_papers(*, as_json: bool) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
+def check_registration(path: Path, *, as_json: bool) -> None:
+    """`audit papers --check FILE`: validate a registration and say what it registers (exit 2 if unusable)."""
+    from reproducers.registry.check import check_file
+
+    result = check_file(path)
+    print(json.dumps(result.summary(), indent=2) if as_json else "\n".join(result.lines()))
+
+
+def export_registration(paper_id: str) -> None:
+    """`audit papers --export ID`: the registered paper as a YAML registration (which --check accepts)."""
+    from reproducers import registry
+    from reproducers.registry.export import to_yaml
+
+    print(to_yaml(registry.get(paper_id)), end="")
+
+
+def _spec(paper_id: str | None, registration: Path | None) -> Any:
+    """The registered paper, or the one a registration file (``--registration``) describes."""
+    from core.errors import UsageError
+    from reproducers import registry
+
+    if registration is None:
+        if not paper_id:
+            raise UsageError("give a PAPER_ID (see `audit papers`) or --registration FILE")
+        return registry.get(paper_id)
+    from reproducers.registry.check import check_file
+
+    spec = check_file(registration).spec
+    if paper_id and not registry.matches(spec, paper_id):
+        raise UsageError(f"{paper_id!r} is not the paper that {registration.name} registers ({spec.id})")
+    info(f"registration {registration.name}: {spec.id}, claims hash {spec.claim_set().content_hash()[:12]}")
+    return spec
+
+
 def run(
-    paper_id: str,
+    paper_id: str | None,
     *,
     protocol: str,
     seeds: int,
@@ -180,11 +214,14 @@ def run(
     jobs: int,
     base_image: str | None,
     wheelhouse: Path | None,
+    registration: Path | None = None,
 ) -> Path:
-    """Run the missing seeds of a paper's protocol, judge its claims, write the report folder."""
-    from reproducers import registry
+    """Run the missing seeds of a paper's protocol, judge its claims, write the report folder.
 
-    spec = registry.get(paper_id)
+    With ``registration`` (a YAML/TOML file, validated first) that file's paper is run, not the
+    built-in one of the same id; Docker containers get the file too.
+    """
+    spec = _spec(paper_id, registration)
     plan = spec.protocol(protocol)  # unknown protocol → usage error before any work
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
     workspace.writable_folder(out_dir, "output folder")
@@ -213,8 +250,10 @@ def run(
             base_image=base_image,
             wheelhouse=wheelhouse,
         )
+    if registration is not None and hasattr(chosen, "registration"):
+        chosen.registration = (registration.name, registration.read_bytes())  # the worker loads it
     claim_set = spec.claim_set()
-    _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol))
+    _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol, spec))
     _write_text(out_dir / "paper.json", json.dumps(spec.identity(), indent=2, sort_keys=True))
 
     seed_dir = out_dir / "seeds"
@@ -301,12 +340,17 @@ def render_report(directory: Path, *, rejudge: bool = False) -> Path:
     return report
 
 
-def _claims_json(claim_set: Any, protocol: str) -> str:
-    """The pre-registration: ClaimSet.to_json() plus its content hash (of that canonical JSON)."""
+def _claims_json(claim_set: Any, protocol: str, spec: Any = None) -> str:
+    """The pre-registration: ClaimSet.to_json() plus its content hash (of that canonical JSON).
+
+    ``registration`` names the file the claims were read from and its SHA-256 (outside the hash).
+    """
     body = json.loads(claim_set.to_json())
     body["content_hash"] = claim_set.content_hash()
     body["hash_of"] = "sha256 of ClaimSet.to_json() (keys paper_id, claims; sort_keys, indent 2)"
     body["protocol"] = protocol
+    if spec is not None and getattr(spec, "registration_file", ""):
+        body["registration"] = {"file": spec.registration_file, "sha256": spec.registration_sha256}
     return json.dumps(body, sort_keys=True, indent=2)
 
 

@@ -14,6 +14,7 @@ from core import atomic
 from core.errors import AuditError
 from reports.reproduction import figures, prose, render, summary
 from reports.reproduction.discussion import DISCUSSION_FILE, Discussion, read_discussion
+from reports.reproduction.harm import class_changes
 from reports.reproduction.headline import Registration, headline, is_control, next_steps, registration
 from reports.reproduction.identity import PaperIdentity, paper_bibtex, read_paper, report_bibtex
 from reports.reproduction.inputs import ReproductionInputs, read_inputs
@@ -154,7 +155,7 @@ def write_verdicts_and_report(out_dir: Path, *, rejudge: bool = False) -> Path:
     verdicts = judge_claims(inputs.claims, inputs.runs, inputs.protocol)
     write_verdicts(verdicts, out_dir / "verdicts.csv")
 
-    changes = figures.per_class_changes(inputs.per_class)
+    changes = class_changes(inputs.per_class)  # figures.per_class_changes + bounded CIs and BH harm flags
     made = {
         "accuracy": figures.accuracy_vs_sparsity(
             inputs.runs, inputs.claims, out_dir / FIGURE_FILES["accuracy"], protocol=inputs.protocol

@@ -11,6 +11,7 @@ import pandas as pd
 
 from core import stats
 from core.claims import Claim
+from reports.reproduction.harm import harm_flags, harm_rule
 from reports.reproduction.inputs import ReproductionInputs
 from reports.reproduction.verdicts import per_seed, select_rows
 
@@ -132,10 +133,15 @@ def variability(runs: pd.DataFrame, metric: str = "test_accuracy") -> pd.DataFra
 
 
 def per_class_harm(changes: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per pruned condition: the mean change over classes and the most-harmed class with its CI."""
+    """Per pruned condition: the mean change over classes and the most-harmed class with its CI.
+
+    ``n_classes_hurt`` counts classes flagged harmed with the false discovery rate controlled across
+    classes and conditions (``harm.harm_flags``); ``harm_rule`` is the sentence that says so.
+    """
     out: list[dict[str, Any]] = []
     if changes.empty:
         return out
+    changes = harm_flags(changes)
     for (model, arm, target, rnd), g in changes.groupby(
         ["model", "arm", "target_sparsity", "round"], sort=True
     ):
@@ -151,8 +157,9 @@ def per_class_harm(changes: pd.DataFrame) -> list[dict[str, Any]]:
                 "worst_change": float(worst["change"]),
                 "worst_ci_low": float(worst["ci_low"]),
                 "worst_ci_high": float(worst["ci_high"]),
-                "n_classes_hurt": int((g["ci_high"] < 0).sum()),
+                "n_classes_hurt": int(g["harmed"].sum()),
                 "n_classes": len(g),
+                "harm_rule": harm_rule(changes),
             }
         )
     return out

@@ -8,7 +8,7 @@ from reproducers.registry.base import PaperSpec, Protocol
 
 _PAPERS: list[PaperSpec] = [lth.SPEC, snip.SPEC]
 
-__all__ = ["PaperSpec", "Protocol", "all_papers", "get", "register", "unregister"]
+__all__ = ["PaperSpec", "Protocol", "all_papers", "get", "matches", "register", "unregister"]
 
 
 def register(spec: PaperSpec) -> PaperSpec:
@@ -48,6 +48,11 @@ def get(paper_id_or_alias: str) -> PaperSpec:
         f"{spec.id} ({', '.join(spec.aliases)})" if spec.aliases else spec.id for spec in _PAPERS
     )
     raise ReproductionUsageError(f"unknown paper {paper_id_or_alias!r}; registered: {known}")
+
+
+def matches(spec: PaperSpec, name: str) -> bool:
+    """Whether ``name`` is the paper's forum id or one of its aliases (as :func:`get` compares them)."""
+    return _normalise(name) in {_normalise(n) for n in (spec.id, *spec.aliases)}
 
 
 def _normalise(name: str) -> str:

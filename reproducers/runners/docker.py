@@ -29,6 +29,7 @@ import docker
 
 import core
 import reproducers
+from core import atomic
 from reproducers import provenance
 from reproducers.docker import engine
 from reproducers.docker.containers import RUN_LABEL, ContainerResult, remove_labelled, run_container
@@ -53,6 +54,10 @@ WORKER_COMMAND = ("python", "-m", "reproducers.worker")
 RESULT_NAME = "result.json"
 #: The sub-folder of a seed's folder that is mounted read-write at OUT_MOUNT (all else is the host's).
 OUTPUTS = "out"
+#: A registration file (``audit reproduce --registration``) is copied into this host-only sub-folder of
+#: the seed's folder, which is mounted read-only at REGISTRATION_MOUNT; its suffix (YAML or TOML) is kept.
+REGISTRATION_STEM = "registration"
+REGISTRATION_MOUNT = "/opt/audit/registration"
 #: The state cache's folder inside ``--cache`` (``reproducers.tree`` keeps states in ``<cache>/states``).
 STATES = "states"
 
@@ -136,6 +141,9 @@ class DockerRunner:
         self.failures: list[SeedFailure] = []
         #: per seed, the provenance its container reported from inside (see reproducers.provenance)
         self.inside: dict[int, dict[str, Any]] = {}
+        #: (file name, bytes) of a registration file (``audit reproduce --registration``), or None for a
+        #: built-in paper: copied into each seed's folder, and the worker loads it from there.
+        self.registration: tuple[str, bytes] | None = None
         # Folders for the pipeline (iter_rows); run_seeds and iter_seeds take them as arguments.
         self.cache_dir, self.data_dir, self.work_dir = cache_dir, data_dir, work_dir
         if self._fill_wheelhouse and cache_dir is not None:
@@ -271,6 +279,10 @@ class DockerRunner:
         seed_dir = (out_dir / "containers" / f"seed-{seed}").resolve()
         remove_tree(seed_dir)  # a rerun starts from an empty folder (some code refuses to overwrite)
         seed_dir.mkdir(parents=True)
+        if self.registration is not None:  # written before the container starts, mounted read-only
+            folder = seed_dir / REGISTRATION_STEM
+            folder.mkdir()
+            atomic.write_bytes(folder / self.registration_name(), self.registration[1])
         outputs = seed_dir / OUTPUTS
         make_writable_for(outputs, user)
         command = self.command(paper_id, protocol, seed)
@@ -305,12 +317,21 @@ class DockerRunner:
         finally:
             reclaim(outputs, user)
 
+    def registration_name(self) -> str:
+        """The registration's file name in the seed's folder (``registration.yaml`` or ``.toml``)."""
+        return REGISTRATION_STEM + (Path(self.registration[0]).suffix if self.registration else "")
+
     def command(self, paper_id: str, protocol: str, seed: int) -> list[str]:
         """The worker's command line for one seed, in container paths."""
+        extra = (
+            ["--registration", f"{REGISTRATION_MOUNT}/{self.registration_name()}"]
+            if self.registration
+            else []
+        )
         return [
             *self.worker_command,
             "--paper", paper_id, "--protocol", protocol, "--seed", str(seed), "--device", self.device,
-            "--cache", CACHE_MOUNT, "--data", DATA_MOUNT, "--out", f"{OUT_MOUNT}/{RESULT_NAME}",
+            "--cache", CACHE_MOUNT, "--data", DATA_MOUNT, "--out", f"{OUT_MOUNT}/{RESULT_NAME}", *extra,
         ]  # fmt: skip
 
     def after_exit(self, seed_dir: Path, outcome: ContainerResult) -> None:
@@ -326,11 +347,14 @@ class DockerRunner:
         Only the cache's ``states`` folder is mounted: the rest of the cache (clones of crawled
         repositories, API pages) is none of a container's business, and stays owned by its user.
         """
-        return {
+        mounts = {
             outputs: (OUT_MOUNT, "rw"),
             (cache_dir / STATES).resolve(): (f"{CACHE_MOUNT}/{STATES}", "rw"),
             data_dir.resolve(): (DATA_MOUNT, "ro"),
         }
+        if self.registration is not None:
+            mounts[outputs.parent / REGISTRATION_STEM] = (REGISTRATION_MOUNT, "ro")
+        return mounts
 
     def collect(self, seed: int, seed_dir: Path, outcome: ContainerResult) -> tuple[Any, str]:
         """The result of a container that exited 0: the worker's JSON (checked), or why there is none."""

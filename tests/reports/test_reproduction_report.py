@@ -44,9 +44,9 @@ def test_files_written(rendered):
     verdicts = pd.read_csv(folder / "verdicts.csv")
     assert list(verdicts.columns) == COLUMNS
     assert dict(zip(verdicts["claim_id"], verdicts["verdict"], strict=True)) == EXPECTED
-    assert verdicts["seeds_needed"].dropna().tolist() == [45, 14]  # empty where decided
+    assert verdicts["seeds_needed"].dropna().tolist() == [16, 8]  # empty where decided
     text = (folder / "verdicts.csv").read_text()
-    assert ",45," in text and ",45.0," not in text  # written as integers
+    assert ",16," in text and ",16.0," not in text  # written as integers
 
 
 def test_figures_are_valid_pngs(rendered):
