@@ -1,4 +1,4 @@
-"""Builders for the upstream part of the hostile-input corpus (see docs/hostile-inputs-sandbox.md).
+"""Builders for the upstream part of the hostile-input corpus (see docs/hostile-inputs.md (sandbox section)).
 
 Everything is made here, in the test's own folders: a malicious sdist whose ``setup.py`` writes a
 canary file, an honest hand-made wheel, and git repositories served as ``https://github.com/...``

@@ -7,7 +7,7 @@ does not exist, and a ``train.py`` whose seeds leave their output folder as an a
 named ``stdout.txt``/``result.json``/``metrics.json`` pointing at a host file (which holds valid
 metrics JSON, so a leak would show as a 99.9% "result"), a FIFO, an oversized file. The user's git is
 configured to run hooks and an LFS smudge filter that write canaries too. The outcomes are in
-docs/hostile-inputs-sandbox.md; every test checks that no canary appeared and the host file did
+docs/hostile-inputs.md (sandbox section); every test checks that no canary appeared and the host file did
 not change. Also here: a repository over the size cap, one that never answers, and a requirement list
 that asks for a malicious sdist.
 """
