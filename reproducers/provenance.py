@@ -98,10 +98,6 @@ def _packages(wanted: tuple[str, ...] | None) -> dict[str, str | None]:
     return {name: found.get(name) for name in wanted}
 
 
-if __name__ == "__main__":  # the probe: python -I -c "<source>" cpu (every installed package)
-    print(json.dumps(describe(sys.argv[1] if len(sys.argv) > 1 else "cpu", packages=None), sort_keys=True))
-
-
 def _cpu_model() -> str | None:
     """The CPU's model name: ``core.device`` where this project is installed (the worker's image); the
     upstream probe runs this file alone, so there the first ``model name`` of /proc/cpuinfo."""
@@ -118,3 +114,7 @@ def _cpu_model() -> str | None:
             return None
         return None
     return cpu_name()
+
+
+if __name__ == "__main__":  # the probe: python -I -c "<source>" cpu (every installed package)
+    print(json.dumps(describe(sys.argv[1] if len(sys.argv) > 1 else "cpu", packages=None), sort_keys=True))

@@ -354,7 +354,8 @@ def headline(
             f"A smoke run: {n_seeds} seeds, fewer than the {MIN_SEEDS} the guidelines ask for; intervals "
             "are wide."
         )
-    summary = _summary_line(inputs, status, counts, steps, reg, n_seeds)
+    claims_only = {v: sum(r["verdict"] == v for r in rows if not is_control(r)) for v in _VERDICTS}
+    summary = _summary_line(inputs, status, claims_only, controls, steps, reg, n_seeds)
     return Headline(status, text, counts, k, controls, smoke, reg, summary)
 
 
@@ -365,12 +366,16 @@ def _summary_line(
     inputs: ReproductionInputs,
     status: str,
     counts: dict[str, int],
+    controls: dict[str, int],
     steps: NextSteps,
     reg: Registration,
     n_seeds: int,
 ) -> str:
-    """The one line `audit reproduce` and `audit report` print: parseable, no colours."""
+    """The one line `audit reproduce` and `audit report` print: parseable, no colours. It counts the
+    paper's claims as the headline does, and the registry's controls apart, so the two never disagree."""
     words = ", ".join(f"{counts[v]} {v.replace('_', ' ')}" for v in _VERDICTS)
+    if controls:
+        words += "; controls: " + ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in controls.items())
     line = f"{inputs.paper_id} {inputs.protocol}, {n_seeds} seeds: {status.replace('_', ' ')} ({words})"
     if reg.status == "changed":
         line = "BROKEN PRE-REGISTRATION (claims.json changed after the runs): " + line

@@ -11,6 +11,7 @@ import pytest
 from reports import browser
 from reports.reproduction import write_verdicts_and_report
 from tests.reports.repro_folder import make_folder
+from tests.reports.test_reproduction_verdicts import CLAIMS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -41,8 +42,11 @@ def test_report_passes_at_1280_px(chrome, tmp_path):
     html = write_verdicts_and_report(folder)
     result = chrome.check(html.as_uri(), width=1280, probes={"wrapped": WRAPPED_IDS, "ids": CLAIM_IDS})
     assert result.problems == []
-    # ids: 12 in scope, 11 judged, 1 not judged, 2 next steps, 4 relation claims × 5 seeds of differences
-    assert result.values == {"wrapped": 0, "ids": 12 + 11 + 1 + 2 + 20}
+    # ids: every claim in scope, all but quick-only judged, quick-only not judged, the 4 inconclusive
+    # claims' next steps, and 5 seeds of differences per relation claim
+    relations = sum(c.kind == "relation" for c in CLAIMS)
+    assert (len(CLAIMS), relations) == (23, 10)
+    assert result.values == {"wrapped": 0, "ids": 23 + 22 + 1 + 4 + relations * 5}
     assert result.n_images == 3  # accuracy, forest, per-class figures, all decoded
     # next steps, scope, results, not judged, per-seed differences, per-seed runs, variability,
     # per-class harm, and the discussion's own table

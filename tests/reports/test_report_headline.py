@@ -1,17 +1,20 @@
 """The headline, the pre-registration check and the next-step commands, with values derived from the input.
 
 The synthetic runs (test_reproduction_verdicts) have 5 seeds, 6 arms and wall_s = 10 s per run, so a
-seed costs 60 s; their verdicts and seeds-needed values are derived there (noisy-single: 45 seeds,
-noisy-beats-dense: 14).
+seed costs 60 s; their verdicts are derived there. Seeds needed are derived here with the same rule:
+the smallest n whose one-sided interval, at the level the decision needs, clears the nearer boundary.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 
+import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats as sps
 
 from reports.reproduction import BrokenPreregistration, write_verdicts_and_report
 from reports.reproduction.headline import (
@@ -24,8 +27,27 @@ from reports.reproduction.headline import (
 from reports.reproduction.inputs import read_inputs
 from reports.reproduction.verdicts import judge_claims
 from tests.reports.repro_folder import claims_by_id, make_folder
+from tests.reports.test_reproduction_verdicts import CLAIMS, DENSE, NOISY, SNIP90
 
 BASE = "audit reproduce TEST --protocol paper --seeds {n} --runner local --device cpu"
+
+
+def relation_seeds(family: int) -> int:
+    """noisy − dense = −0.7 for "greater": deciding "not reproduced" survives Holm over ``family``."""
+    d = np.array(NOISY) - np.array(DENSE)
+    s, level = d.std(ddof=1), 0.05 / family
+    return next(n for n in range(6, 10_000) if sps.t.ppf(1 - level, n - 1) * s / math.sqrt(n) < abs(d.mean()))
+
+
+def single_seeds(reported: float) -> int:
+    """SNIP 90% against one reported draw, leaning to "reproduced": level α, the paper's draw in se."""
+    s, distance = np.std(SNIP90, ddof=1), 0.5 - abs(np.mean(SNIP90) - reported)
+    return next(n for n in range(6, 10_000) if sps.t.ppf(0.95, n - 1) * s * math.sqrt(1 / n + 1) < distance)
+
+
+#: every applicable claim of the full set (all but quick-only) is in Holm's family
+ALL = relation_seeds(len(CLAIMS) - 1)
+PAIR = relation_seeds(2)  # noisy-single and noisy-beats-dense alone
 
 
 def judged(folder):
@@ -42,17 +64,28 @@ def test_next_steps_give_the_exact_command_per_inconclusive_claim(tmp_path):
     inputs, verdicts = judged(make_folder(tmp_path / "f"))
     steps = next_steps(inputs, verdicts)
     by_claim = {s.claim_id: s for s in steps.steps}
-    assert sorted(by_claim) == ["noisy-beats-dense", "noisy-single"]  # the two inconclusive claims
-    single, relation = by_claim["noisy-single"], by_claim["noisy-beats-dense"]
-    assert (single.n, single.seeds_needed, single.command) == (5, 45, BASE.format(n=45))
-    assert (relation.n, relation.seeds_needed, relation.command) == (5, 14, BASE.format(n=14))
-    # seeds 0–4 ran; --seeds 45 adds 5..44 (40 seeds × 60 s = 40 min), --seeds 14 adds 5..13 (9 min)
-    assert (single.new_seeds, single.cost) == ("5–44", "≈ 40 min")
-    assert (relation.new_seeds, relation.cost) == ("5–13", "≈ 9 min")
+    # the four inconclusive claims of the synthetic set
+    assert sorted(by_claim) == [
+        "noisy-beats-dense",
+        "noisy-single",
+        "snip90-single-close",
+        "snip90-single-edge",
+    ]
+    relation, close = by_claim["noisy-beats-dense"], by_claim["snip90-single-close"]
+    assert (ALL, single_seeds(98.4)) == (16, 8)
+    assert (relation.n, relation.seeds_needed, relation.command) == (5, ALL, BASE.format(n=ALL))
+    assert (close.n, close.seeds_needed, close.command) == (5, 8, BASE.format(n=8))
+    # seeds 0–4 ran; --seeds 16 adds 5..15 (11 seeds × 60 s = 11 min), --seeds 8 adds 5..7 (3 min)
+    assert (relation.new_seeds, relation.cost) == ("5–15", "≈ 11 min")
+    assert (close.new_seeds, close.cost) == ("5–7", "≈ 3 min")
     assert steps.reused == "0–4" and steps.per_seed_s == 60.0
-    # Δ̂ = −0.3 inside ±0.5 leans to reproduced; noisy − dense = −0.7 for "greater" leans against
-    assert (single.leaning, relation.leaning) == ("reproduced", "not reproduced")
-    assert steps.decide_all == BASE.format(n=45) and steps.decide_all_n == 45
+    # noisy − dense = −0.7 for "greater" leans against; SNIP 90% − 98.4 = −0.2 inside ±0.5 leans to it
+    assert (relation.leaning, close.leaning) == ("not reproduced", "reproduced")
+    # no number of seeds decides the other two, and each says why instead of giving a command
+    single, edge = by_claim["noisy-single"], by_claim["snip90-single-edge"]
+    assert single.command == "" and single.why_not.startswith("margin below the run-to-run spread")
+    assert edge.command == "" and "too close to a boundary" in edge.why_not
+    assert steps.decide_all == BASE.format(n=ALL) and steps.decide_all_n == ALL
     assert steps.min_seeds_command == ""  # 5 seeds already: the guidelines' minimum is met
 
 
@@ -116,10 +149,10 @@ def test_headline_states_what_was_decided(tmp_path, ids, status, start):
     if status == "undecided":
         # all-inconclusive is not a negative finding, and says what would decide it
         assert "not evidence against the paper" in top.text and "contradicted" in top.text
-        assert f"Next step: `{BASE.format(n=45)}`" in top.text
+        assert f"Next step: `{BASE.format(n=PAIR)}`" in top.text and PAIR == 8
         assert top.summary == (
             "TEST paper, 5 seeds: undecided (0 reproduced, 0 not reproduced, 2 inconclusive, "
-            f"0 not applicable); next: {BASE.format(n=45)}"
+            f"0 not applicable); next: {BASE.format(n=PAIR)}"
         )
 
 
@@ -129,9 +162,9 @@ def test_undecided_report_reads_as_undecided(tmp_path):
     md = (folder / "report.md").read_text()
     assert 'class="headline s-undecided"' in html
     assert "Not all claims reproduced" not in md and "Not reproduced:" not in md
-    assert f"<code>{BASE.format(n=45)}</code>" in html  # the command, as code, in the headline
+    assert f"<code>{BASE.format(n=PAIR)}</code>" in html  # the command, as code, in the headline
     report = json.loads((folder / "report.json").read_text())
-    assert report["status"] == "undecided" and report["next_steps"]["decide_all"] == BASE.format(n=45)
+    assert report["status"] == "undecided" and report["next_steps"]["decide_all"] == BASE.format(n=PAIR)
 
 
 def test_registry_controls_are_counted_apart(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from audit.cli import main
 from reports.reproduction import FIGURE_FILES, REPORT_JSON, write_verdicts_and_report
 from tests.reports.repro_folder import make_folder
+from tests.reports.test_reproduction_verdicts import CLAIMS, EXPECTED
 
 OUTPUTS = ("verdicts.csv", "report.md", "report.html", REPORT_JSON, *FIGURE_FILES.values())
 DISCUSSION = """---
@@ -45,7 +46,14 @@ def test_rerender_is_byte_identical_and_keeps_the_discussion(folder, capsys):
     code, out, err = cli(["report", str(folder)], capsys)
     assert code == 0, err
     assert out[-1] == str(folder / "report.html")
-    assert out[-2].startswith("TEST paper, 5 seeds: not reproduced (6 reproduced, 3 not reproduced, ")
+    # the paper's claims as test_reproduction_verdicts derives them, the registry's controls apart
+    claims = [EXPECTED[c.id] for c in CLAIMS if c.role != "control"]
+    controls = [EXPECTED[c.id] for c in CLAIMS if c.role == "control"]
+    assert (claims.count("reproduced"), claims.count("not_reproduced"), controls) == (11, 6, ["reproduced"])
+    assert out[-2].startswith(
+        "TEST paper, 5 seeds: not reproduced (11 reproduced, 6 not reproduced, 4 inconclusive, "
+        "1 not applicable; controls: 1 reproduced, 0 not reproduced, 0 inconclusive); next: "
+    )
     assert {name: (folder / name).read_bytes() for name in OUTPUTS} == first
     assert (folder / "discussion.md").read_text() == DISCUSSION  # never rewritten
     md, html = first["report.md"].decode(), first["report.html"].decode()
@@ -81,10 +89,17 @@ def test_per_seed_table_states_constant_columns_once(folder):
     md = (folder / "report.md").read_text()
     assert (
         "Every run: model lenet_300_100; dataset mnist; round 0; test loss 0.0700; "
-        "early-stopping iteration 900; iterations 1000; wall time (s) 10.0; device cpu.\n"
+        "iterations 1000; wall time (s) 10.0; device cpu.\n"
     ) in md
-    assert "| seed | arm | target sparsity | measured sparsity | test acc. (%) | state |\n" in md
-    assert "| 0 | dense | 0.0000 | 0.0000 | 98.00 | dense-0. |" in md  # state hashes cut to 8 characters
+    # the early-stopping iteration varies by arm and seed (EARLY_STOP), so it is a column
+    head = (
+        "| seed | arm | target sparsity | measured sparsity | test acc. (%) | early stop (iter.) | state |\n"
+    )
+    assert head in md and "early-stopping iteration" not in md.split(head)[0].rsplit("Every run", 1)[1]
+    assert (
+        "| 0 | dense | 0.0000 | 0.0000 | 98.00 | 1000 | dense-0. |" in md
+    )  # state hashes cut to 8 characters
+    assert "| 1 | dense | 0.0000 | 0.0000 | 98.20 | 900 | dense-0. |" in md
 
 
 def test_not_applicable_claims_show_no_p_values(folder):

@@ -93,3 +93,31 @@ def test_lth_rounds_do_not_depend_on_the_global_rng(lth_spec, tmp_path: Path) ->
         left = torch.load(tmp_path / "a" / "states" / digest / "state.pt", weights_only=True)
         right = torch.load(tmp_path / "b" / "states" / digest / "state.pt", weights_only=True)
         assert all(torch.equal(left[k], right[k]) for k in left), digest
+
+
+def test_the_provenance_probe_runs_as_a_lone_script() -> None:
+    """The upstream probe is ``python -I -c <provenance.py's source>``: no project on the path, so it
+    must run on the standard library alone and report torch, the packages and the CPU (a name it used
+    before defining it once broke the probe in every container)."""
+    import json
+    import subprocess
+    import sys
+    from importlib import metadata
+    from pathlib import Path
+
+    from reproducers import provenance
+
+    source = Path(provenance.__file__).read_text()
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", source, "cpu"], capture_output=True, text=True, timeout=120, cwd="/"
+    )
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts["torch"] == metadata.version("torch") and facts["packages"]["numpy"] == metadata.version(
+        "numpy"
+    )
+    assert (
+        facts["cuda_available"] is False
+        and facts["determinism"]["torch.use_deterministic_algorithms"] is False
+    )
+    assert facts["device_name"]  # the /proc/cpuinfo model name (or the machine) without core.device

@@ -19,7 +19,10 @@ def test_a_registration_file_runs_in_the_sandbox(tmp_path: Path) -> None:
     path = write(tmp_path, VALID)
     runner = DockerRunner(device="cpu", base_image=require_base(), wheelhouse=wheelhouse())
     runner.registration = (path.name, path.read_bytes())
-    assert runner.command("TESTpaper01", "tiny", 0)[-2:] == ["--registration", "/out/registration.yaml"]
+    assert runner.command("TESTpaper01", "tiny", 0)[-2:] == [
+        "--registration",
+        "/opt/audit/registration/registration.yaml",
+    ]
     outcome = runner.run_seeds(
         "TESTpaper01",
         "tiny",

@@ -234,6 +234,7 @@ def test_upstream_entry_end_to_end(published: dict[str, Any], tmp_path: Path) ->
     )
     # Provenance from a probe container of the image, not from the host.
     inside = environment["inside"]
+    assert "error" not in inside, inside
     assert inside["torch"] == metadata.version("torch") and inside["packages"]["numpy"] == metadata.version(
         "numpy"
     )
