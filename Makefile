@@ -50,3 +50,13 @@ docker-clean:
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# Full-page PNGs of rendered reports at 1280 px, for reviewers, after the headless-browser check
+# (console errors, images, tables wider than the page). Needs Chromium (Debian: apt-get install
+# chromium; or AUDIT_CHROMIUM=/path/to/chrome). Example, after `make demo`:
+#   make screenshots REPORTS="audit-output/demo/report.html" SHOTS=audit-output/screenshots
+.PHONY: screenshots
+REPORTS ?= $(DEMO_OUT)/report.html
+SHOTS ?= audit-output/screenshots
+screenshots: $(STAMP)
+	$(BIN)/python -m reports.browser $(REPORTS) --out $(SHOTS)

@@ -6,6 +6,7 @@ inside the commands so that ``audit --help`` does not pay for importing torch or
 
 from __future__ import annotations
 
+import errno
 import sys
 import traceback
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from audit import __version__
-from core.errors import EXIT_USAGE, is_expected, one_line
+from core.errors import EXIT_FAILURE, EXIT_USAGE, is_expected, one_line
 
 _verbose = False
 
@@ -62,18 +63,43 @@ _max_size = click.option(
 )
 
 
+_pdf = click.option(
+    "--pdf",
+    type=click.Choice(["auto", "yes", "no"]),
+    default="auto",
+    show_default=True,
+    help="Read accepted papers' PDFs for code links: auto = API venues whose form has no code field.",
+)
+_pdf_max_wait = click.option(
+    "--pdf-max-wait",
+    type=click.FloatRange(min=0),
+    default=6 * 3600.0,
+    show_default=True,
+    help="Longest wait (s) for OpenReview's PDF rate limit before stopping; rerun to continue.",
+)
+
+
+def _politeness(max_wait: float) -> object:
+    from crawlers.openreview.pdfs import Politeness
+
+    return Politeness(max_wait_s=max_wait)
+
+
 @app.command()
 @click.argument("venue")
 @_out_option()
 @_from_file
-def crawl(venue: str, out: Path | None, from_file: Path | None) -> None:
+@_pdf
+@_pdf_max_wait
+def crawl(venue: str, out: Path | None, from_file: Path | None, pdf: str, pdf_max_wait: float) -> None:
     """List VENUE's submissions, decisions and code links into papers.csv.
 
-    Example: audit crawl ICLR.cc/2020/Conference --out iclr2020
+    FILE may also be a paper list of papercopilot/paperlists (flat records with id, title, status,
+    github). Example: audit crawl ICLR.cc/2020/Conference --out iclr2020
     """
     from audit.pipelines import crawl as step
 
-    step.run(venue, out=out, from_file=from_file)
+    step.run(venue, out=out, from_file=from_file, pdf=pdf, politeness=_politeness(pdf_max_wait))  # type: ignore[arg-type]
 
 
 @app.command()
@@ -112,53 +138,122 @@ def deps(directory: Path, workers: int, all_submissions: bool) -> None:
     step.run(directory, workers=workers, accepted_only=not all_submissions)
 
 
+@app.command()
+@_directory
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=2, show_default=True)
+@_all_submissions
+def checklist(directory: Path, workers: int, all_submissions: bool) -> None:
+    """Score each analysed code base on the ML Code Completeness Checklist (read, never run).
+
+    Needs `audit deps` first; writes checklist.csv with a verdict and evidence per item.
+    Example: audit checklist iclr2020
+    """
+    from audit.pipelines import checklist as step
+
+    step.run(directory, workers=workers, accepted_only=not all_submissions)
+
+
 @app.command("census")
-@click.argument("venue")
-@_out_option()
-@_from_file
+@click.argument("venues", metavar="VENUE [VENUE...]", nargs=-1, required=True)
+@_out_option("Output folder (with several venues: the parent of one folder per venue).")
+@click.option(
+    "--from-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="Exported notes or a paper list instead of the API; repeat once per VENUE, in order.",
+)
 @_workers
 @_timeout
 @_max_size
 @click.option(
     "--top", type=click.IntRange(min=1), default=20, show_default=True, help="Packages in the chart."
 )
+@_pdf
+@_pdf_max_wait
 def census_command(
-    venue: str,
+    venues: tuple[str, ...],
     out: Path | None,
-    from_file: Path | None,
+    from_file: tuple[Path, ...],
     workers: int,
     timeout: float,
     max_size_mb: float,
     top: int,
+    pdf: str,
+    pdf_max_wait: float,
 ) -> None:
-    """Crawl, clone, infer dependencies and publish VENUE's census report (resumable).
+    """Crawl, clone, infer dependencies and publish each VENUE's census report (resumable).
 
-    Example: audit census ICLR.cc/2020/Conference --out iclr2020
+    Several venues get one folder each and share the clone cache. Example:
+    audit census ICLR.cc/2020/Conference --out iclr2020
     """
     from audit.pipelines import census
 
-    census.run(
-        venue,
-        out=out,
-        from_file=from_file,
-        workers=workers,
-        timeout_s=timeout,
-        max_size_mb=max_size_mb,
-        top_n=top,
-    )
+    options = {
+        "workers": workers,
+        "timeout_s": timeout,
+        "max_size_mb": max_size_mb,
+        "top_n": top,
+        "pdf": pdf,
+        "politeness": _politeness(pdf_max_wait),
+    }
+    if len(venues) == 1 and len(from_file) <= 1:
+        census.run(venues[0], out=out, from_file=from_file[0] if from_file else None, **options)  # type: ignore[arg-type]
+    else:
+        census.run_many(list(venues), out=out, from_files=list(from_file), **options)  # type: ignore[arg-type]
+
+
+@app.command()
+@click.argument(
+    "directories", metavar="DIR [DIR...]", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--out", "-o", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder."
+)
+@click.option(
+    "--horace-he",
+    "reference",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Horace He's data.csv (papers whose text mentions PyTorch / TensorFlow), set beside the census.",
+)
+def trends(directories: tuple[Path, ...], out: Path, reference: Path | None) -> None:
+    """Framework shares and code-link coverage across census folders (venues and years).
+
+    Writes trends.csv, trends_by_domain.csv, trends.png, report.md and report.html. Example:
+    audit trends iclr2018 iclr2019 iclr2020 --out trends --horace-he data.csv
+    """
+    from audit.pipelines import trends as pipeline
+
+    pipeline.run(list(directories), out=out, reference=reference)
 
 
 @app.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def papers(as_json: bool) -> None:
-    """List the registered papers that `audit reproduce` can rerun."""
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Validate a registration file (YAML/TOML) instead of listing; exit 2 naming field and claim.",
+)
+@click.option(
+    "--export", "export_id", metavar="PAPER_ID", help="Print a registered paper as a YAML registration."
+)
+def papers(as_json: bool, check_file: Path | None, export_id: str | None) -> None:
+    """List the registered papers that `audit reproduce` can rerun, or check or export a registration.
+
+    Example: audit papers --check my-paper.yaml
+    """
     from audit.pipelines import reproduce as pipeline
 
-    pipeline.list_papers(as_json=as_json)
+    if check_file is not None:
+        pipeline.check_registration(check_file, as_json=as_json)
+    elif export_id is not None:
+        pipeline.export_registration(export_id)
+    else:
+        pipeline.list_papers(as_json=as_json)
 
 
 @app.command()
-@click.argument("paper_id")
+@click.argument("paper_id", required=False)
 @click.option(
     "--protocol",
     default="quick",
@@ -183,8 +278,13 @@ def papers(as_json: bool) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Wheels for air-gapped image builds (AUDIT_WHEELHOUSE).",
 )
+@click.option(
+    "--registration",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Run the paper a registration file (YAML/TOML) registers; PAPER_ID may then be left out.",
+)
 def reproduce(
-    paper_id: str,
+    paper_id: str | None,
     protocol: str,
     seeds: int,
     runner: str,
@@ -193,10 +293,12 @@ def reproduce(
     jobs: int,
     base_image: str | None,
     wheelhouse: Path | None,
+    registration: Path | None,
 ) -> None:
     """Rerun registered paper PAPER_ID across seeds and judge every reported claim.
 
     Example: audit reproduce B1VZqjAcYX --protocol quick --seeds 3 --runner local
+    (or: audit reproduce --registration my-paper.yaml --protocol quick)
     """
     from audit.pipelines import reproduce as pipeline
 
@@ -210,6 +312,7 @@ def reproduce(
         jobs=jobs,
         base_image=base_image,
         wheelhouse=wheelhouse,
+        registration=registration,
     )
 
 
@@ -244,11 +347,20 @@ def states(
 
 @app.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def report(directory: Path) -> None:
-    """Re-render report.md and report.html of a census or reproduction folder."""
+@click.option(
+    "--rejudge",
+    is_flag=True,
+    help="Reproductions: judge claims.json although it changed after the runs (a broken "
+    "pre-registration, else exit 1); the report says the claims changed.",
+)
+def report(directory: Path, rejudge: bool) -> None:
+    """Re-render report.md and report.html of a census or reproduction folder.
+
+    A reproduction folder re-renders byte-identically; a discussion.md in it goes into the report.
+    """
     from audit.pipelines import report as pipeline
 
-    pipeline.render(directory)
+    pipeline.render(directory, rejudge=rejudge)
 
 
 def _fail(message: str, code: int) -> None:
@@ -256,11 +368,62 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+#: OS errors that come from the machine (permissions, read-only or full disks), not from a bug.
+_ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENAMETOOLONG,
+    }
+)
+
+
+def _set_verbose(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    global _verbose
+    _verbose = _verbose or bool(value)
+
+
+def _accept_verbose_everywhere(group: click.Group) -> None:
+    """Give every command its own ``-v/--verbose``, so ``audit crawl X -v`` works like ``audit -v crawl X``.
+
+    Done at start-up for whatever commands exist, so a command added later gets it too.
+    """
+    for command in group.commands.values():
+        if any("--verbose" in getattr(param, "opts", ()) for param in command.params):
+            continue
+        command.params.append(
+            click.Option(
+                ["--verbose", "-v"],
+                is_flag=True,
+                expose_value=False,
+                callback=_set_verbose,
+                help="Show details and tracebacks.",
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command and map every expected error to one line and an exit code."""
+    """Entry point: run the command and map every expected error to one line and an exit code.
+
+    Exit codes: 0 success, 1 failure (finished work kept), 2 usage error or bad input file, 130
+    interrupted (Ctrl-C; finished work kept). Bare ``audit`` prints the help.
+    """
     global _verbose
     args = list(sys.argv[1:] if argv is None else argv)
-    _verbose = "--verbose" in args or "-v" in args
+    before_command = args[: next((i for i, a in enumerate(args) if a == "--"), len(args))]
+    _verbose = "--verbose" in before_command or "-v" in before_command
+    _accept_verbose_everywhere(app)
+    if not [a for a in args if a not in ("-v", "--verbose")]:
+        click.echo(app.get_help(click.Context(app, info_name="audit")))
+        sys.exit(0)
     try:
         result = app.main(args=args, prog_name="audit", standalone_mode=False)
     except click.UsageError as exc:
@@ -269,7 +432,19 @@ def main(argv: list[str] | None = None) -> None:
         _fail(one_line(exc.format_message()), exc.exit_code)
     except (KeyboardInterrupt, click.Abort):
         print("\ninterrupted: finished work is kept; rerun the same command to continue", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS or is_expected(exc):
+            raise
+        if _verbose:
+            traceback.print_exc()
+        target = exc.filename2 or exc.filename  # os.replace(tmp, target) names the target second
+        where = f" {target}" if target else ""
+        _fail(
+            f"cannot write{where}: {exc.strerror or exc}; finished work is kept, fix the folder's "
+            "permissions or free space and rerun the same command",
+            EXIT_FAILURE,
+        )
     except Exception as exc:
         if not is_expected(exc):
             raise

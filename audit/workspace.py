@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
+
+from core.errors import UsageError
 
 DEFAULT_OUTPUT_ROOT = Path("audit-output")
 
@@ -51,3 +54,22 @@ def reproduction_output_dir(paper_id: str, protocol: str, out: Path | None) -> P
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name, "").strip()
     return Path(value).expanduser() if value else default
+
+
+def writable_folder(folder: Path, what: str, remedy: str = "choose another --out") -> Path:
+    """Create ``folder`` if needed and prove a file can be written there, before any work starts.
+
+    A read-only or unwritable folder is one usage error (exit 2) naming the folder, not a traceback
+    from the first writer half-way through a crawl. The probe is a real file (mkstemp, then removed):
+    permission bits alone do not tell (root ignores them; a read-only mount does not).
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".audit-write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"cannot write to the {what} {folder}: {reason}; {remedy}") from None
+    return folder

@@ -14,6 +14,15 @@ requirements file written); ours additionally reads notebooks and declared files
 Usage::
 
     python benchmarks/bench_deps.py [--repos 40] [--files 80] [--workers 2] [--append-docs]
+    python benchmarks/bench_deps.py --checkouts DIR [--workers 2] [--append-docs]
+
+``--checkouts DIR`` measures real research repositories instead: every sub-folder of DIR is one
+checkout, named ``owner+repo`` (how the project's measurement copies of ICLR 2020 repositories are
+laid out; they are never committed). There the baseline may fail on a repository (pipreqs aborts on
+Python 2 and non-UTF-8 files): its time counts, and the failures are reported. It also prints the
+census' agreement on those repositories with the published ICLR 2020 census: the framework counts
+("uses", "primary") next to what the published method gives on the same checkouts, and every
+disagreement with its reason.
 
 ``--append-docs`` appends the result and the exact command to docs/benchmarks.md under
 "## Census: dependency inference".
@@ -38,7 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawlers.dependencies.infer import Job, infer_many  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from crawlers.dependencies.infer import Job, RepoReport, infer_many  # noqa: E402
+from crawlers.dependencies.tables import framework_row  # noqa: E402
+from reports.census import baseline  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Census: dependency inference"
@@ -159,10 +172,12 @@ def pipreqs_command() -> list[str]:
     return [found]
 
 
-def run_baseline(repos: list[Path], out: Path) -> tuple[float, int]:
-    """Seconds for the pipreqs command once per repository, and the requirement lines it wrote."""
+def run_baseline(repos: list[Path], out: Path, *, strict: bool = True) -> tuple[float, int, list[str]]:
+    """Seconds for the pipreqs command once per repository, the requirement lines it wrote and the
+    repositories it failed on (``strict``: a failure aborts the benchmark)."""
     command = pipreqs_command()
     lines = 0
+    failed: list[str] = []
     started = time.perf_counter()
     for repo in repos:
         target = out / f"{repo.name}.txt"
@@ -173,21 +188,58 @@ def run_baseline(repos: list[Path], out: Path) -> tuple[float, int]:
             check=False,
         )
         if result.returncode != 0 or not target.exists():
-            raise SystemExit(f"baseline failed on {repo.name}: {result.stderr.strip()[-500:]}")
+            if strict:
+                raise SystemExit(f"baseline failed on {repo.name}: {result.stderr.strip()[-500:]}")
+            failed.append(repo.name)
+            continue
         lines += sum(1 for line in target.read_text().splitlines() if line.strip())
-    return time.perf_counter() - started, lines
+    return time.perf_counter() - started, lines, failed
 
 
-def run_ours(repos: list[Path], workers: int) -> tuple[float, int]:
-    """Seconds for :func:`infer_many` over the same repositories, and the dependency rows found."""
-    jobs = [Job(f"https://github.com/bench/{repo.name}", "", str(repo)) for repo in repos]
+def repo_url(folder: Path) -> str:
+    """``owner+repo`` folders are GitHub repositories; generated ones get a placeholder owner."""
+    owner, sep, name = folder.name.partition("+")
+    return f"https://github.com/{owner}/{name}" if sep else f"https://github.com/bench/{folder.name}"
+
+
+def run_ours(repos: list[Path], workers: int) -> tuple[float, int, list[RepoReport]]:
+    """Seconds for :func:`infer_many` over the same repositories, the dependency rows, the reports."""
+    jobs = [Job(repo_url(repo), "", str(repo)) for repo in repos]
     started = time.perf_counter()
     reports = infer_many(jobs, workers=workers)
     elapsed = time.perf_counter() - started
     bad = [r.repo_url for r in reports if r.status != "ok"]
     if bad:
         raise SystemExit(f"inference failed on {bad}")
-    return elapsed, sum(len(r.dependencies) for r in reports)
+    return elapsed, sum(len(r.dependencies) for r in reports), reports
+
+
+PUBLISHED_SHARES = {"pytorch": 154, "tensorflow": 95, "keras": 23}  # of 237 parsed repositories
+
+
+def agreement(reports: list[RepoReport]) -> list[str]:
+    """Framework counts here vs the published method on the same checkouts, and each disagreement."""
+    rows = [framework_row(r) for r in reports]
+    frame = pd.DataFrame(rows).astype(str)
+    frame["unit"] = [r.repo_url for r in reports]
+    units = list(frame["unit"])
+    here = baseline.published_here(frame, units) or {}
+    lines = [f"{len(units)} repositories; published census: 237 parsed, {PUBLISHED_SHARES}."]
+    for fw, published in PUBLISHED_SHARES.items():
+        uses = int((frame[fw] == "True").sum())
+        primary = int((frame["primary"] == fw).sum())
+        lines.append(
+            f"{fw}: uses {uses} ({uses / len(units):.0%}), primary {primary} ({primary / len(units):.0%}), "
+            f"published method here {here.get(fw, 0)} ({here.get(fw, 0) / len(units):.0%}); "
+            f"published census {published / 237:.0%}"
+        )
+    methods = frame["published_method"].value_counts().to_dict()
+    lines.append(f"published method per repository: {methods}")
+    found = baseline.disagreements(frame, units, baseline.display_names(units))
+    agree = 3 * len(units) - len(found)
+    lines.append(f"repository x framework agreement on 'uses': {agree}/{3 * len(units)}")
+    lines += [f"disagreement: {d['code_base']} {d['framework']}: {d['reason']}" for d in found]
+    return lines
 
 
 def append_docs(block: str) -> None:
@@ -212,45 +264,58 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos", type=int, default=40)
     parser.add_argument("--files", type=int, default=80, help="Python modules per repository.")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--checkouts", type=Path, help="A folder of real checkouts (owner+repo folders).")
     parser.add_argument("--append-docs", action="store_true")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-deps-") as tmp:
         root = Path(tmp)
-        repos = build_repositories(root / "repos", args.repos, args.files)
+        if args.checkouts:
+            repos = sorted(p for p in args.checkouts.iterdir() if p.is_dir() and not p.is_symlink())
+            kind = "real repositories"
+        else:
+            repos = build_repositories(root / "repos", args.repos, args.files)
+            kind = "generated repositories"
         (root / "baseline").mkdir()
         n_py = sum(1 for repo in repos for _ in repo.rglob("*.py"))
-        ours_1, rows_1 = run_ours(repos, workers=1)
-        ours_n, rows_n = run_ours(repos, workers=args.workers)
-        base, base_lines = run_baseline(repos, root / "baseline")
+        n_nb = sum(1 for repo in repos for _ in repo.rglob("*.ipynb"))
+        ours_1, rows_1, reports = run_ours(repos, workers=1)
+        ours_n, rows_n, _ = run_ours(repos, workers=args.workers)
+        base, base_lines, failed = run_baseline(repos, root / "baseline", strict=not args.checkouts)
     best = min(ours_1, ours_n)
     summary = (
-        f"{args.repos} repositories, {n_py} .py files, {2 * args.repos} notebooks: "
-        f"pipreqs command per repo {base:.1f} s ({base_lines} requirement lines); "
+        f"{len(repos)} {kind}, {n_py} .py files, {n_nb} notebooks: "
+        f"pipreqs command per repo {base:.1f} s ({base_lines} requirement lines, {len(failed)} failed); "
         f"ours 1 worker {ours_1:.2f} s, {args.workers} workers {ours_n:.2f} s ({rows_n} dependency rows); "
         f"speed-up {base / ours_1:.0f}x (1 worker), {base / ours_n:.0f}x ({args.workers} workers)"
     )
     print(summary)
     assert rows_1 == rows_n
+    agreement_lines = agreement(reports) if args.checkouts else []
+    print("\n".join(agreement_lines))
     if args.append_docs:
-        argv_text = " ".join(
-            ["python", "benchmarks/bench_deps.py", *(argv if argv is not None else sys.argv[1:])]
-        )
+        given = list(argv if argv is not None else sys.argv[1:])
+        if args.checkouts:  # no path of this machine goes into the project's files
+            given = ["<checkouts>" if a == str(args.checkouts) else a for a in given]
+        argv_text = " ".join(["python", "benchmarks/bench_deps.py", *given])
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-        baseline = "`pipreqs --use-local --mode no-pin --savepath <tmp>/<repo>.txt <repo>`"
-        append_docs(
-            "\n".join(
-                [
-                    f"### Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-                    "",
-                    f"- Command: `{argv_text}`",
-                    f"- Machine: {machine}",
-                    f"- Baseline: {baseline} once per repository, sequentially",
-                    f"- Result: {summary}",
-                    f"- Best speed-up: **{base / best:.0f}x**",
-                ]
-            )
-        )
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        baseline_command = "`pipreqs --use-local --mode no-pin --savepath <tmp>/<repo>.txt <repo>`"
+        lines = [
+            f"### Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({kind})",
+            "",
+            f"- Command: `{argv_text}`",
+            f"- Machine: {machine}; load average at the end {load}",
+            f"- Baseline: {baseline_command} once per repository, sequentially",
+            f"- Result: {summary}",
+            f"- Best speed-up: **{base / best:.0f}x**",
+        ]
+        if failed:
+            lines.append(f"- pipreqs failed on: {', '.join(failed)}")
+        if agreement_lines:
+            lines += ["- Agreement with the published ICLR 2020 census on these repositories:"]
+            lines += [f"  - {line}" for line in agreement_lines]
+        append_docs("\n".join(lines))
     return 0
 
 

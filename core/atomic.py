@@ -63,10 +63,10 @@ def write_bytes(path: Path, data: bytes, *, mode: int = FILE_MODE) -> Path:
 
 
 def write_text(path: Path, text: str, *, newline_at_end: bool = True) -> Path:
-    """Write UTF-8 ``text`` atomically; a final newline is added unless there is one (POSIX text)."""
+    """Write UTF-8 ``text`` atomically (see :func:`encode`); a final newline is added unless there is one."""
     if newline_at_end and not text.endswith("\n"):
         text += "\n"
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, encode(text))
 
 
 def write_csv(
@@ -81,4 +81,11 @@ def write_csv(
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction=extrasaction)  # type: ignore[arg-type]
     writer.writeheader()
     writer.writerows(rows)
-    return write_bytes(path, buffer.getvalue().encode("utf-8"))
+    return write_bytes(path, encode(buffer.getvalue()))
+
+
+def encode(text: str) -> bytes:
+    """UTF-8, always: a lone surrogate (a file name that was not UTF-8, read with surrogateescape)
+    is written as its escape ``\\udce9`` instead of failing the whole file or writing bytes that
+    no reader could decode."""
+    return text.encode("utf-8", errors="backslashreplace")

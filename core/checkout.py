@@ -12,7 +12,9 @@ contains must not run on the host, so every git command here:
   never-ending repository costs at most ``timeout_s`` and ``max_bytes``; ``cancel`` stops it at once;
 - gets English messages, so that failures can be classified (:func:`classify_git_error`).
 
-Reading a checkout never follows a symbolic link (:func:`iter_files`, :func:`tree_size_bytes`).
+Reading a checkout never follows a symbolic link (:func:`iter_files`, :func:`tree_size_bytes`). A pinned
+commit (:func:`fetch_pinned`, for upstream entries) is fetched into a bare repository: no working tree
+at all on the host; ``core.export`` writes its files from git's objects, with no filter run.
 """
 
 from __future__ import annotations
@@ -56,6 +58,26 @@ _STDERR_STATUS: tuple[tuple[str, str], ...] = (
     ("is this a git repository", "not_a_repository"),  # an HTTP page that is not a git server
     ("not a git repository", "not_a_repository"),
     ("returned error: 403", "error"),
+    # The host could not be reached: transient, retried by a rerun.
+    ("could not resolve host", "network"),
+    ("could not resolve proxy", "network"),
+    ("failed to connect", "network"),
+    ("connection refused", "network"),
+    ("connection timed out", "network"),
+    ("network is unreachable", "network"),
+    ("connection reset", "network"),
+    ("remote end hung up", "network"),
+    ("early eof", "network"),
+    ("rpc failed", "network"),
+    ("gnutls", "network"),
+    ("ssl", "network"),
+    ("returned error: 429", "network"),
+    ("returned error: 5", "network"),
+    # git refuses the repository's content: a fact about the repository, not retried.
+    ("file name too long", "invalid"),
+    ("maximum tree depth", "invalid"),
+    ("invalid path", "invalid"),
+    ("does not point to a valid object", "invalid"),
 )
 
 
@@ -66,6 +88,8 @@ class GitOutcome:
 
     status: str
     message: str = ""
+    #: for ``too_large``: the bytes measured (or that the checkout would have taken), when known
+    size_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -160,9 +184,8 @@ def run_git(
                 return GitOutcome("too_large", f"over {max_bytes // 1_000_000} MB while downloading")
     stderr = b"".join(chunks).decode("utf-8", errors="replace")
     if proc.returncode != 0:
-        return GitOutcome(
-            classify_git_error(stderr), last_line(stderr) or f"git {what} exited {proc.returncode}"
-        )
+        ended = f"killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exited {proc.returncode}"
+        return GitOutcome(classify_git_error(stderr), last_line(stderr) or f"git {what} {ended}")
     return GitOutcome("ok")
 
 
@@ -179,15 +202,75 @@ def shallow_clone(
     max_bytes: int,
     cancel: threading.Event | None = None,
 ) -> GitOutcome:
-    """``git clone --depth 1`` of one branch or tag (default branch without ``ref``) into ``dest``."""
-    args = ["clone", "--depth", "1", "--no-tags", "--single-branch", "--quiet"]
+    """``git clone --depth 1`` of one branch or tag (default branch without ``ref``) into ``dest``.
+
+    The clone is made without a checkout first, and the files are written only when the tree's blob
+    sizes (read from the downloaded pack, nothing written) fit in ``max_bytes``: a repository whose
+    pack is small but whose checkout is huge (a few MB of compressed zeros that expand to gigabytes)
+    is ``too_large`` before a byte of it lands on disk.
+    """
+    deadline = time.monotonic() + timeout_s
+    args = ["clone", "--depth", "1", "--no-tags", "--single-branch", "--no-checkout", "--quiet"]
     if ref:
         args += ["--branch", ref]
     args += ["--", url, str(dest)]
-    return run_git(args, timeout_s=timeout_s, watch=dest, max_bytes=max_bytes, cancel=cancel)
+    cloned = run_git(args, timeout_s=timeout_s, watch=dest, max_bytes=max_bytes, cancel=cancel)
+    if not cloned.ok:
+        return cloned
+    listed = checkout_bytes(dest, timeout_s=max(1.0, deadline - time.monotonic()))
+    if isinstance(listed, GitOutcome):
+        return listed
+    total = listed + tree_size_bytes(dest)
+    if total > max_bytes:
+        cap = max_bytes / 1_000_000
+        message = f"the checkout would be {total / 1_000_000:.1f} MB, over {cap:g} MB"
+        return GitOutcome("too_large", message, size_bytes=total)
+    checked = run_git(
+        ["checkout", "--quiet"],
+        cwd=dest,
+        timeout_s=max(1.0, deadline - time.monotonic()),
+        watch=dest,
+        max_bytes=max_bytes,
+        cancel=cancel,
+    )
+    if (
+        checked.status == "error"
+        and checked.message != "interrupted"
+        and "no space" not in checked.message.lower()
+    ):
+        # The download worked and git could not write the tree (it crashes on 10,000 nested folders,
+        # refuses paths it finds unsafe): a property of the repository, so a rerun will not retry it.
+        return GitOutcome("invalid", f"git could not check out the tree: {checked.message}")
+    return checked
 
 
-def pinned_checkout(
+def checkout_bytes(checkout: Path, *, timeout_s: float) -> int | GitOutcome:
+    """Bytes the files of HEAD's tree take once checked out (``git ls-tree -r -l``), or why not known."""
+    try:
+        result = subprocess.run(
+            git_command("ls-tree", "-r", "-l", "--full-tree", "HEAD", cwd=checkout),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=git_env(),
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return GitOutcome("timeout", f"git ls-tree took longer than {timeout_s:g} s")
+    if result.returncode != 0:
+        stderr = result.stderr.decode("utf-8", errors="replace")
+        status = classify_git_error(stderr)
+        message = last_line(stderr) or "git ls-tree failed"
+        return GitOutcome("invalid" if status == "error" else status, message)
+    total = 0
+    for line in result.stdout.splitlines():
+        fields = line.split(None, 4)  # mode type object size\tpath
+        if len(fields) >= 4 and fields[3].isdigit():
+            total += int(fields[3])
+    return total
+
+
+def fetch_pinned(
     url: str,
     dest: Path,
     commit: str,
@@ -196,13 +279,17 @@ def pinned_checkout(
     max_bytes: int,
     cancel: threading.Event | None = None,
 ) -> GitOutcome:
-    """``dest`` holding ``url`` at exactly ``commit`` (detached), fetched with the same hardening.
+    """A bare repository at ``dest`` holding ``url``'s ``commit``, with HEAD detached at it.
 
-    Tries a shallow fetch of the commit itself first (GitHub, GitLab and ``git daemon`` with
-    ``uploadpack.allowReachableSHA1InWant`` serve it), then a full clone without checkout.
+    Bare on purpose: no working tree is ever written on the host, so nothing of the repository
+    (links to ``/etc/passwd``, hostile file names, whatever a checkout bug would let through) lands
+    on the host's file system as files; :func:`core.export.export_commit` writes the commit's files
+    from git's objects where they are needed. Tries a shallow fetch of the commit itself first
+    (GitHub, GitLab and ``git daemon`` with ``uploadpack.allowReachableSHA1InWant`` serve it), then
+    every branch. ``max_bytes`` caps the download (checked while it runs and once it is done).
     """
     dest.mkdir(parents=True, exist_ok=True)
-    init = run_git(["init", "--quiet", str(dest)], timeout_s=60)
+    init = run_git(["init", "--quiet", "--bare", str(dest)], timeout_s=60)
     if not init.ok:
         return init
     deadline = time.monotonic() + timeout_s
@@ -213,33 +300,41 @@ def pinned_checkout(
     remote = run_git(["remote", "add", "origin", url], cwd=dest, timeout_s=60)
     if not remote.ok:
         return remote
+    limits = {"watch": dest, "max_bytes": max_bytes, "cancel": cancel}
     fetched = run_git(
         ["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", commit],
         cwd=dest,
         timeout_s=left(),
-        watch=dest,
-        max_bytes=max_bytes,
-        cancel=cancel,
+        **limits,
     )
+    late = GitOutcome(
+        "timeout", f"git fetch took longer than {timeout_s:g} s"
+    )  # the whole limit, not what was left
     if fetched.status in ("timeout", "too_large") or (cancel is not None and cancel.is_set()):
-        return fetched
+        return late if fetched.status == "timeout" else fetched
     if not fetched.ok:  # servers that refuse a sha in "want": fetch every branch, then find the commit
         fetched = run_git(
             ["fetch", "--quiet", "--no-tags", "origin", "+refs/heads/*:refs/remotes/origin/*"],
             cwd=dest,
             timeout_s=left(),
-            watch=dest,
-            max_bytes=max_bytes,
-            cancel=cancel,
+            **limits,
         )
         if not fetched.ok:
-            return fetched
-    checked = run_git(["checkout", "--quiet", "--detach", commit], cwd=dest, timeout_s=left())
-    if not checked.ok:
+            return late if fetched.status == "timeout" else fetched
+    size = tree_size_bytes(dest)
+    if size > max_bytes:  # a download quicker than one size check
+        return GitOutcome(
+            "too_large", f"{size / 1_000_000:.1f} MB is over the {max_bytes / 1_000_000:g} MB cap"
+        )
+    found = run_git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=dest, timeout_s=left())
+    if not found.ok:
         return GitOutcome("not_found", f"commit {commit} is not in {url}")
+    detached = run_git(["update-ref", "--no-deref", "HEAD", commit], cwd=dest, timeout_s=left())
+    if not detached.ok:
+        return detached
     head = head_commit(dest)
     if head != commit:
-        return GitOutcome("error", f"{url} checked out {head or 'nothing'}, not the pinned {commit}")
+        return GitOutcome("error", f"{url} holds {head or 'nothing'} at HEAD, not the pinned {commit}")
     return GitOutcome("ok")
 
 
@@ -257,12 +352,63 @@ def head_commit(checkout: Path) -> str:
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
+Walk = Iterator[tuple[Path, list[str], list[str]]]
+
+
+def walk(root: Path, *, skip_dirs: frozenset[str] = frozenset()) -> Walk:
+    """``os.walk(root, followlinks=False)`` without recursion, top-down, names sorted.
+
+    Python 3.11's ``os.walk`` recurses once per folder level, so a repository with a few thousand
+    nested folders raises RecursionError; this walk keeps its own stack. Links to folders are listed
+    among the files (as ``os.walk`` lists them among the folders, but never enters them); folders that
+    cannot be read are skipped. Callers may prune ``dirs`` in place, as with ``os.walk``.
+    """
+    stack = [Path(root)]
+    while stack:
+        current = stack.pop()
+        dirs, files = [], []
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    if not is_dir:
+                        files.append(entry.name)
+                    elif entry.name not in skip_dirs:
+                        dirs.append(entry.name)
+        except OSError:
+            continue
+        dirs.sort()
+        files.sort()
+        yield current, dirs, files
+        stack.extend(current / name for name in reversed(dirs))
+
+
+def remove_tree(root: Path) -> None:
+    """``shutil.rmtree`` without recursion (Python 3.11's recurses per level, and a checkout may nest
+    thousands of folders); links are removed, never followed; what cannot be removed is left."""
+    root = Path(root)
+    if root.is_symlink() or not root.is_dir():
+        with contextlib.suppress(FileNotFoundError):
+            root.unlink()
+        return
+    folders = []
+    for base, _dirs, files in walk(root):
+        folders.append(base)
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.unlink(base / name)
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
 def iter_files(root: Path, *, skip_dirs: frozenset[str] = SKIP_DIRS) -> Iterator[Path]:
     """Every regular file under ``root``; symbolic links (files or folders) are never followed."""
-    for current, dirs, files in os.walk(root, followlinks=False):
-        base = Path(current)
-        dirs[:] = sorted(d for d in dirs if d not in skip_dirs and not (base / d).is_symlink())
-        for name in sorted(files):
+    for base, _dirs, files in walk(root, skip_dirs=skip_dirs):
+        for name in files:
             path = base / name
             if not path.is_symlink() and path.is_file():
                 yield path
@@ -271,10 +417,10 @@ def iter_files(root: Path, *, skip_dirs: frozenset[str] = SKIP_DIRS) -> Iterator
 def tree_size_bytes(root: Path) -> int:
     """Bytes on disk under ``root`` (``.git`` included: that is what the cache costs), links not followed."""
     total = 0
-    for current, dirs, files in os.walk(root, followlinks=False):
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
+    for base, dirs, files in walk(root):
+        for name in files + dirs:
             try:
-                total += os.lstat(os.path.join(current, name)).st_size
+                total += os.lstat(base / name).st_size
             except OSError:
                 continue
     return total

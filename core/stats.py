@@ -1,4 +1,4 @@
-"""Statistics for judging reproductions: intervals, equivalence tests, paired tests, corrections.
+"""Statistics for judging reproductions: intervals, equivalence tests, t tests, seeds needed.
 
 Every function is pure (numbers in, numbers out) and degrades instead of crashing: with fewer than
 two finite values, or with zero spread, an interval cannot be estimated, so it comes back as NaN and
@@ -9,25 +9,45 @@ the verdict code turns NaN into "inconclusive". Formulas are cited in each docst
 Equivalence and direction are decided on one interval, the two-sided ``1 − 2α`` interval of a
 difference ``Δ̂`` (Schuirmann 1987): its lower bound exceeds ``L`` exactly when the one-sided t test
 of ``H0: Δ ≤ L`` rejects at level α, so "the 90 % CI lies inside ±δ" *is* the TOST at α = 0.05.
+
+Resampling (bootstrap, sign-flip, P(A>B)) lives in :mod:`core.resampling` and multiplicity (Holm,
+Benjamini–Hochberg) in :mod:`core.multiplicity`; both are importable from here too. What each claim
+kind is tested with, vectorised over replicates so that its error rates can be simulated, is in
+:mod:`core.claim_tests`; docs/statistics.md gives the measured rates.
 """
 
 from __future__ import annotations
 
-import itertools
+import importlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
 
-Alternative = Literal["two-sided", "greater", "less"]
 Spread = Literal["std", "sem", "ci95"]
 
-#: Above this many paired differences the sign-flip test samples sign vectors instead of
-#: enumerating all 2**n of them (2**16 = 65 536 vectors is still instant).
-EXACT_SIGN_FLIP_MAX_N = 16
+#: Names that moved to the resampling and multiplicity modules, still reachable as ``stats.<name>``.
+_MOVED = {
+    "Alternative": "core.resampling",
+    "EXACT_SIGN_FLIP_MAX_N": "core.resampling",
+    "bootstrap_interval": "core.resampling",
+    "sign_flip_test": "core.resampling",
+    "probability_of_improvement": "core.resampling",
+    "probability_of_improvement_interval": "core.resampling",
+    "holm": "core.multiplicity",
+    "benjamini_hochberg": "core.multiplicity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``stats.holm`` and friends, imported on first use (those modules import this one)."""
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,7 @@ def finite_values(x: Sequence[float] | np.ndarray) -> np.ndarray:
     return arr[np.isfinite(arr)]
 
 
-def _has_spread(arr: np.ndarray) -> bool:
+def has_spread(arr: np.ndarray) -> bool:
     """True when ``arr`` has n ≥ 2 and a positive sample variance: the precondition of every t formula."""
     return arr.size >= 2 and float(np.var(arr, ddof=1)) > 0
 
@@ -97,38 +117,6 @@ def prediction_interval(x: Sequence[float] | np.ndarray, confidence: float = 0.9
         return NAN_INTERVAL
     half = stats.t.ppf(1 - (1 - confidence) / 2, n - 1) * std * math.sqrt(1 + 1 / n)
     return Interval(float(mean - half), float(mean + half))
-
-
-def bootstrap_interval(
-    x: Sequence[float] | np.ndarray,
-    confidence: float = 0.95,
-    *,
-    method: Literal["percentile", "BCa", "basic"] = "BCa",
-    statistic: Callable[..., np.ndarray] = np.mean,
-    n_resamples: int = 9999,
-    seed: int = 0,
-) -> Interval:
-    """Bootstrap CI of ``statistic`` via :func:`scipy.stats.bootstrap` with a fixed seed.
-
-    Percentile: the (1−c)/2 and (1+c)/2 quantiles of the resampled statistic. BCa (Efron 1987)
-    shifts those quantiles by a bias correction ``z0`` and an acceleration ``a`` from the jackknife;
-    it is second-order accurate, which matters with few seeds. NaN for n < 2 or zero spread (every
-    resample is identical, so the bootstrap distribution says nothing).
-    """
-    arr = finite_values(x)
-    if not _has_spread(arr):
-        return NAN_INTERVAL
-    res = stats.bootstrap(
-        (arr,),
-        statistic,
-        n_resamples=n_resamples,
-        confidence_level=confidence,
-        method=method,
-        rng=np.random.default_rng(seed),
-        vectorized=True,
-    )
-    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    return Interval(low, high) if math.isfinite(low) and math.isfinite(high) else NAN_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -302,119 +290,10 @@ def paired_t(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -
     """
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     d = d[np.isfinite(d)]
-    if not _has_spread(d):
+    if not has_spread(d):
         return TTest(math.nan, math.nan, math.nan)
     res = stats.ttest_1samp(d, 0.0)
     return TTest(float(res.statistic), float(d.size - 1), float(res.pvalue))
-
-
-def sign_flip_test(
-    d: Sequence[float] | np.ndarray,
-    *,
-    alternative: Alternative = "two-sided",
-    n_resamples: int = 20000,
-    seed: int = 0,
-) -> float:
-    """Sign-flip permutation test of "the paired differences are symmetric about 0", statistic d̄.
-
-    Under H0 (exchangeable arms within a seed) each ``d_i`` is equally likely to be ``±|d_i|``. For
-    ``n ≤ 16`` all ``2**n`` sign vectors are enumerated and ``p = #{T* ⪰ T} / 2**n`` exactly (the
-    identity vector is one of them, so p ≥ 2**−n); beyond that, ``p = (1 + #{T* ⪰ T}) / (1 + B)``
-    with ``B`` random sign vectors (Phipson & Smyth 2010). ``⪰`` is ``|T*| ≥ |T|``, ``T* ≥ T`` or
-    ``T* ≤ T`` for two-sided, greater and less; a relative tolerance absorbs floating-point ties.
-    NaN for an empty input; all-zero differences give p = 1.
-    """
-    arr = finite_values(d)
-    n = arr.size
-    if n == 0:
-        return math.nan
-    observed = arr.mean()
-    if n <= EXACT_SIGN_FLIP_MAX_N:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=n)))
-        exact = True
-    else:
-        rng = np.random.default_rng(seed)
-        signs = rng.choice((1.0, -1.0), size=(n_resamples, n))
-        exact = False
-    null = signs @ arr / n
-    tol = 1e-12 * max(1.0, float(np.abs(arr).max()))
-    if alternative == "two-sided":
-        hits = np.abs(null) >= abs(observed) - tol
-    elif alternative == "greater":
-        hits = null >= observed - tol
-    elif alternative == "less":
-        hits = null <= observed + tol
-    else:
-        raise ValueError(f"unknown alternative {alternative!r}")
-    count = int(hits.sum())
-    return count / len(null) if exact else (1 + count) / (1 + len(null))
-
-
-def probability_of_improvement(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
-    """``P(A > B)`` for one random run of each arm, ties counted ½ (the Mann–Whitney U / (n·m)).
-
-    ``(1/(n m)) Σ_i Σ_j [1(a_i > b_j) + ½·1(a_i = b_j)]``; 0.5 means no tendency either way
-    (Agarwal et al. 2021, "probability of improvement"). NaN if either arm is empty.
-    """
-    x, y = finite_values(a), finite_values(b)
-    if x.size == 0 or y.size == 0:
-        return math.nan
-    return float(_poi(x, y))
-
-
-def _poi(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Vectorised P(X > Y) + ½P(X = Y) along ``axis`` (for the bootstrap's batched resamples)."""
-    x = np.moveaxis(np.asarray(x), axis, -1)[..., :, None]
-    y = np.moveaxis(np.asarray(y), axis, -1)[..., None, :]
-    return ((x > y) + 0.5 * (x == y)).mean(axis=(-2, -1))
-
-
-def probability_of_improvement_interval(
-    a: Sequence[float] | np.ndarray,
-    b: Sequence[float] | np.ndarray,
-    confidence: float = 0.95,
-    *,
-    n_resamples: int = 9999,
-    seed: int = 0,
-) -> Interval:
-    """Percentile bootstrap CI of ``P(A > B)``, resampling each arm independently (stratified).
-
-    Percentile rather than BCa because the statistic is bounded and often sits at 0 or 1 with few
-    seeds, where BCa's jackknife acceleration is undefined. NaN when either arm has < 2 runs.
-    """
-    x, y = finite_values(a), finite_values(b)
-    if x.size < 2 or y.size < 2:
-        return NAN_INTERVAL
-    res = stats.bootstrap(
-        (x, y),
-        _poi,
-        n_resamples=n_resamples,
-        confidence_level=confidence,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-        vectorized=True,
-        paired=False,
-    )
-    return Interval(float(res.confidence_interval.low), float(res.confidence_interval.high))
-
-
-def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values; NaN entries stay NaN and do not count towards m.
-
-    With the m finite p-values sorted ascending, ``p̃_(i) = max_{j ≤ i} min(1, (m − j + 1) p_(j))``;
-    rejecting where ``p̃ < α`` controls the family-wise error rate at α under any dependence
-    (Holm 1979). Same numbers as ``statsmodels.stats.multitest.multipletests(p, method="holm")``.
-    """
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, math.nan)
-    idx = np.flatnonzero(np.isfinite(p))
-    m = idx.size
-    if m == 0:
-        return out
-    order = idx[np.argsort(p[idx], kind="stable")]
-    scaled = np.minimum(1.0, (m - np.arange(m)) * p[order])
-    out[order] = np.maximum.accumulate(scaled)
-    return out
 
 
 def coefficient_of_variation(x: Sequence[float] | np.ndarray) -> float:
@@ -439,6 +318,39 @@ def percentile_of_value(x: Sequence[float] | np.ndarray, value: float) -> float:
     return float(stats.percentileofscore(arr, value, kind="mean"))
 
 
+def half_width_curve(
+    std: float,
+    ns: np.ndarray,
+    *,
+    alpha: float,
+    other_std: float = 0.0,
+    other_n: int | None = None,
+    reference_variance: float = 0.0,
+    other_df: str = "welch",
+) -> np.ndarray:
+    """The ``1 − 2α`` CI half-width of the tested difference at each total seed count in ``ns``.
+
+    ``h(n) = t_{1−α, ν(n)} · √(s²/n + s_o²/m + c·s²)``: ``s²/n`` our mean's variance; ``s_o²/m`` a
+    paper mean estimated from ``m`` runs with its own reported spread (ν by Welch–Satterthwaite, or
+    Hsu's ``min(n, m) − 1`` with ``other_df="hsu"``, as the verdicts use); ``c·s²``
+    a reported value whose variance is a known multiple ``c`` of *our* run variance (``c = 1/m`` for a
+    mean of m runs reported without spread, the midrange variance for a reported min–max), where ν
+    stays ``n − 1``. Vectorised over ``ns`` so that :func:`seeds_needed` can scan instead of bisect.
+    """
+    ns = np.asarray(ns, dtype=float)
+    var = std**2 / ns + reference_variance * std**2
+    if other_n and other_std > 0:
+        var = var + other_std**2 / other_n
+        v1, v2 = std**2 / ns, other_std**2 / other_n
+        if other_df == "hsu":
+            df = np.minimum(ns, other_n) - 1.0
+        else:
+            df = (v1 + v2) ** 2 / (v1**2 / (ns - 1) + (v2**2 / (other_n - 1) if other_n > 1 else 0.0))
+    else:
+        df = ns - 1
+    return stats.t.ppf(1 - alpha, df) * np.sqrt(var)
+
+
 def seeds_needed(
     std: float,
     distance: float,
@@ -448,48 +360,99 @@ def seeds_needed(
     n_max: int = 10_000,
     other_std: float = 0.0,
     other_n: int | None = None,
+    reference_variance: float = 0.0,
+    other_df: str = "welch",
 ) -> int | None:
-    """Smallest total number of seeds n ≥ ``n_min`` whose ``1 − 2α`` CI half-width fits ``distance``.
+    """Smallest total number of seeds n ≥ ``n_min`` whose ``1 − 2α`` CI half-width is below ``distance``.
 
-    Assuming the estimate and spread stay as observed, the verdict is decided once the CI half-width
-    ``h(n) = t_{1−α, ν(n)} · √(s²/n + s_o²/m)`` is below the distance from the estimate to the
-    nearest decision boundary (for an equivalence claim ``|δ − |Δ̂||``; for a directional claim
-    ``|Δ̂|``). ``ν(n) = n − 1`` for one sample, Welch–Satterthwaite when a fixed second sample
-    ``(s_o, m)`` (the paper's own runs) contributes variance. Returns None if no n ≤ ``n_max``
-    suffices: the difference sits on the boundary, the spread is unknown, or the paper's own
-    uncertainty alone is wider than the distance (more of our seeds cannot decide then).
+    Assuming the estimate and spread stay as observed, the verdict is decided once the half-width
+    :func:`half_width_curve` is below the distance from the estimate to the nearest decision boundary.
+    Every n from ``n_min`` to ``n_max`` is evaluated (one vectorised t quantile call), because ``h`` is
+    not monotone: with a Welch second sample of m ≤ 3 runs, ν(n) *falls* towards m − 1 as n grows, the
+    t quantile rises, and ``h`` is U-shaped (s = s_o = 1, m = 3: ``h(4) = 1.58`` but ``h(∞) = 2.92``).
+    None if no n ≤ ``n_max`` suffices: the estimate sits on a boundary, the spread is unknown, or the
+    reference's own uncertainty alone is wider than the distance (see :func:`spread_floor`).
     """
     if not (math.isfinite(std) and std > 0 and math.isfinite(distance) and distance > 0):
         return None
-    other_var = other_std**2 / other_n if other_n and other_std > 0 else 0.0
-
-    def half_width(n: int) -> float:
-        df = n - 1 if other_var == 0 else welch_df(std, n, other_std, other_n or 2)
-        return float(stats.t.ppf(1 - alpha, df) * math.sqrt(std**2 / n + other_var))
-
-    lo = max(2, n_min)
-    if half_width(n_max) >= distance:
-        return None
-    if half_width(lo) < distance:
-        return lo
-    hi = n_max  # half_width decreases in n: bisect for the first n that fits
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if half_width(mid) < distance:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    ns = np.arange(max(2, n_min), max(2, n_min, n_max) + 1)
+    h = half_width_curve(
+        std,
+        ns,
+        alpha=alpha,
+        other_std=other_std,
+        other_n=other_n,
+        reference_variance=reference_variance,
+        other_df=other_df,
+    )
+    fits = np.flatnonzero(h < distance)
+    return int(ns[fits[0]]) if fits.size else None
 
 
-def disjoint_ranges_p_value(n: int, m: int) -> float:
-    """Exact p-value of "the two samples' ranges are disjoint" under exchangeability: ``2 / C(n+m, n)``.
+def best_half_width(
+    std: float,
+    *,
+    alpha: float,
+    n_max: int = 10_000,
+    other_std: float = 0.0,
+    other_n: int | None = None,
+    reference_variance: float = 0.0,
+    other_df: str = "welch",
+) -> float:
+    """The narrowest ``1 − 2α`` half-width any seed count 2 … ``n_max`` can give (see :func:`seeds_needed`).
 
-    If both sets of runs come from one continuous distribution, every assignment of the ``n + m``
-    ordered values to the two groups is equally likely, and exactly two of the ``C(n+m, n)``
-    assignments put one group entirely above the other. Shifting one sample by δ first makes this a
-    test of "shifted by more than δ". NaN if either sample is empty.
+    Without a reference of its own (``c = 0``, no Welch sample) this goes to 0 as n grows. With one it
+    does not: a single reported number is one draw (``c = 1``), so even infinitely many seeds leave
+    ``z_{1−α} · s`` of its run-to-run variation in the comparison. An equivalence margin δ at or below
+    this can never be shown, whatever the estimate: the verdict is then inconclusive with the reason
+    "margin below the run-to-run spread", and no "seeds needed" is given. NaN without a spread.
     """
-    if n < 1 or m < 1:
+    if not (math.isfinite(std) and std > 0):
         return math.nan
-    return 2.0 / math.comb(n + m, n)
+    ns = np.arange(2, max(2, n_max) + 1)
+    h = half_width_curve(
+        std,
+        ns,
+        alpha=alpha,
+        other_std=other_std,
+        other_n=other_n,
+        reference_variance=reference_variance,
+        other_df=other_df,
+    )
+    return float(np.min(h))
+
+
+def clip_interval(interval: Interval, low: float, high: float) -> tuple[Interval, bool]:
+    """``interval`` intersected with the metric's range ``[low, high]``, and whether it was cut.
+
+    A t interval of an accuracy near 100 % can reach past 100; such a bound is impossible, so it is
+    cut at the bound and the report says so (the coverage of the cut interval is the same: no
+    possible value is removed). NaN bounds stay NaN.
+    """
+    lo, hi = interval.low, interval.high
+    clipped = (math.isfinite(lo) and lo < low) or (math.isfinite(hi) and hi > high)
+    if not clipped:
+        return interval, False
+    return Interval(max(lo, low), min(hi, high)), True
+
+
+@lru_cache(maxsize=64)
+def midrange_variance(m: int) -> float:
+    """``Var((X₍₁₎ + X₍ₘ₎)/2)`` for m independent standard normal runs (the midrange of a min–max).
+
+    ``(2·E[X₍ₘ₎²] + 2·E[X₍₁₎X₍ₘ₎]) / 4`` with the order-statistic densities ``m φ(x) Φ(x)^{m−1}`` and
+    ``m(m−1) φ(u) φ(v) (Φ(v) − Φ(u))^{m−2}`` (u < v), integrated on a 801-point grid over ±8.5 (error < 1e−5).
+    1 for m = 1, exactly ½ for m = 2; 0.3622 (m = 3), 0.2609 (5), 0.1855 (10): slower than 1/m, since
+    the extremes are noisier than the mean. NaN for m < 1.
+    """
+    if m < 1:
+        return math.nan
+    if m <= 2:
+        return 1.0 / m
+    x = np.linspace(-8.5, 8.5, 801)
+    phi, cdf = stats.norm.pdf(x), stats.norm.cdf(x)
+    e_max2 = np.trapezoid(x * x * m * phi * cdf ** (m - 1), x)
+    gap = np.maximum(cdf[None, :] - cdf[:, None], 0.0)  # Φ(v) − Φ(u), zero below the diagonal
+    joint = (x * phi)[:, None] * (x * phi)[None, :] * (m * (m - 1)) * gap ** (m - 2)
+    cross = np.trapezoid(np.trapezoid(joint, x, axis=1), x)
+    return float((2 * e_max2 + 2 * cross) / 4)

@@ -15,7 +15,7 @@ This module imports nothing from ``audit``; progress goes through an optional
 
 from __future__ import annotations
 
-import csv
+import hashlib
 import os
 import re
 import shutil
@@ -28,27 +28,31 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from core import atomic
+from core import atomic, schemas
 from core.checkout import (
     head_commit,
     iter_files,
+    remove_tree,
     shallow_clone,
     tree_size_bytes,
 )
+from core.identity import repo_key
+from crawlers.clone_outcomes import FINAL_STATUSES, RETRYABLE_STATUSES, cause, failure_summary, keep_earlier
 from crawlers.errors import CrawlerError, CrawlerUsageError
+
+__all__ = ["FINAL_STATUSES", "RETRYABLE_STATUSES", "STATUSES", "failure_summary"]
 
 ProgressCallback = Callable[[int, int, str], None]
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 
-STATUSES = ("ok", "not_found", "timeout", "too_large", "not_a_repository", "error")
-#: Outcomes that a rerun keeps instead of retrying (``timeout`` and ``error`` may be transient).
-FINAL_STATUSES = frozenset({"ok", "not_found", "not_a_repository"})
+#: Every status of repos.csv (declared with its contract in core.schemas).
+STATUSES = schemas.REPO_STATUSES
 
 
 @dataclass
 class CloneResult:
-    """One row of ``repos.csv``."""
+    """One row of ``repos.csv``: the outcome for one (repository, ref) pair."""
 
     repo_url: str
     status: str
@@ -74,22 +78,24 @@ class CloneTarget:
     repo_url: str
     ref: str = ""
 
+    @property
+    def label(self) -> str:
+        """``url`` or ``url@ref``, for progress lines."""
+        return f"{self.repo_url}@{self.ref}" if self.ref else self.repo_url
+
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"true", "1", "yes", "y", "t"}
 
 
 def read_papers(papers_csv: Path) -> list[dict[str, str]]:
-    """Rows of ``papers.csv``; a missing file is a usage error that says which command makes it."""
+    """Rows of ``papers.csv``, validated against its contract (core.schemas); a missing file is a
+    usage error that says which command makes it."""
     if not papers_csv.is_file():
         raise CrawlerUsageError(
             f"{papers_csv.parent} has no papers.csv; run `audit crawl VENUE --out {papers_csv.parent}` first"
         )
-    with papers_csv.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or "repo_url" not in reader.fieldnames:
-            raise CrawlerUsageError(f"{papers_csv} has no repo_url column; rerun `audit crawl`")
-        return list(reader)
+    return schemas.read_table(papers_csv, "papers.csv").rows
 
 
 def is_accepted(row: dict[str, str]) -> bool:
@@ -106,20 +112,40 @@ def is_accepted(row: dict[str, str]) -> bool:
 
 
 def select_targets(rows: Iterable[dict[str, str]], *, accepted_only: bool = True) -> list[CloneTarget]:
-    """Distinct non-empty ``repo_url`` values, in first-seen order (first non-empty ``repo_ref`` wins)."""
-    refs: dict[str, str] = {}
+    """Distinct ``(repository, repo_ref)`` pairs with a non-empty URL, in first-seen order.
+
+    A paper that links ``/tree/v2`` gets branch ``v2``, whatever another paper linked for the same
+    repository: each pair has its own checkout and its own row in repos.csv. Repositories are one by
+    :func:`core.identity.repo_key` (``github.com/Owner/Repo`` and ``github.com/owner/repo`` are one
+    clone), under the first written form.
+    """
+    written: dict[str, str] = {}  # identity → its first written form
+    targets: dict[tuple[str, str], None] = {}
     for row in rows:
         url = (row.get("repo_url") or "").strip()
         if not url or (accepted_only and not is_accepted(row)):
             continue
-        ref = (row.get("repo_ref") or "").strip()
-        if url not in refs or (ref and not refs[url]):
-            refs[url] = ref
-    return [CloneTarget(url, ref) for url, ref in refs.items()]
+        url = written.setdefault(repo_key(url), url)
+        targets[(url, (row.get("repo_ref") or "").strip())] = None
+    return [CloneTarget(url, ref) for url, ref in targets]
 
 
-def cache_path(cache_root: Path, repo_url: str) -> Path:
-    """``<cache_root>/repos/<host>/<owner>/<repo>`` for a clone URL; never escapes ``cache_root``."""
+#: What ``git check-ref-format`` refuses in a branch or tag name (simplified: enough to never pass
+#: control characters, option-like or path-like names to git or into a folder name).
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$")
+
+
+def valid_ref(ref: str) -> bool:
+    """True for a name git could have as a branch or tag (``v2``, ``release/1.0``)."""
+    return bool(ref) and not _BAD_REF.search(ref)
+
+
+def cache_path(cache_root: Path, repo_url: str, ref: str = "") -> Path:
+    """``<cache_root>/repos/<host>/<owner>/<repo>`` (``…/<repo>@<ref>`` for a ref); never escapes the cache.
+
+    The ref is part of the key, so ``/tree/v2`` and the default branch never share a checkout. A ref
+    that is not a plain folder name (``release/1.0``) gets a readable part plus a hash of the ref.
+    """
     parts = urlsplit(repo_url)
     host = (parts.hostname or "local").lower()
     segments = [s for s in parts.path.split("/") if s]
@@ -128,6 +154,13 @@ def cache_path(cache_root: Path, repo_url: str) -> Path:
     segments = [s for s in segments if s]
     if not segments or not all(_SEGMENT.match(s) and s not in {".", ".."} for s in [host, *segments]):
         raise ValueError(f"cannot derive a cache folder from {repo_url!r}")
+    if ref:
+        if not valid_ref(ref):
+            raise ValueError(f"{ref!r} is not a git branch or tag name")
+        readable = re.sub(r"[^A-Za-z0-9._-]+", "_", ref)[:40]
+        if readable != ref:
+            readable += "-" + hashlib.sha256(ref.encode("utf-8")).hexdigest()[:10]
+        segments[-1] = f"{segments[-1]}@{readable}"
     return cache_root / "repos" / host / Path(*segments)
 
 
@@ -155,50 +188,32 @@ def clone_repository(
     max_size_mb: float = 500.0,
     cancel: threading.Event | None = None,
 ) -> CloneResult:
-    """Clone one repository into the cache (or reuse the cached checkout); never raises."""
+    """Clone one (repository, ref) into the cache (or reuse the cached checkout); never raises.
+
+    A ref that is not a valid name, or that the repository does not have (a ``/tree/<x>/...`` link
+    whose branch was renamed, or was parsed from a path), falls back to the default branch and says so
+    in ``error``; the default branch then uses (or fills) the repository's default checkout.
+    """
     started = time.monotonic()
     result = CloneResult(repo_url=target.repo_url, status="error", ref=target.ref, max_size_mb=max_size_mb)
+    ref, note = target.ref, ""
+    if ref and not valid_ref(ref):
+        ref, note = "", f"ref {ref!r} is not a valid git ref name; default branch cloned"
     try:
-        dest = cache_path(cache_root, target.repo_url)
+        cache_path(cache_root, target.repo_url)
     except ValueError as exc:
-        result.status, result.error = "error", str(exc)
+        result.status, result.error = "invalid", str(exc)
         return result
     try:
-        if (dest / ".git").is_dir():
-            result.status, result.reused = "ok", True
-            return describe_checkout(result, dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.parent / f".{dest.name}.partial-{uuid.uuid4().hex[:8]}"
-        max_bytes = int(max_size_mb * 1_000_000)
-        try:
-            outcome = shallow_clone(
-                target.repo_url, tmp, ref=target.ref, timeout_s=timeout_s, max_bytes=max_bytes, cancel=cancel
+        outcome = _clone_into_cache(target.repo_url, ref, cache_root, result, timeout_s, max_size_mb, cancel)
+        if outcome == "ref_missing":
+            note = f"ref {ref!r} not found; default branch cloned"
+            outcome = _clone_into_cache(
+                target.repo_url, "", cache_root, result, timeout_s, max_size_mb, cancel
             )
-            status, message = outcome.status, outcome.message
-            if status == "error" and target.ref and "not found in upstream" in message.lower():
-                shutil.rmtree(tmp, ignore_errors=True)
-                outcome = shallow_clone(
-                    target.repo_url, tmp, ref="", timeout_s=timeout_s, max_bytes=max_bytes, cancel=cancel
-                )
-                status = outcome.status
-                message = outcome.message or f"ref {target.ref!r} not found; default branch cloned"
-            result.status, result.error = status, message
-            if status == "ok":
-                size = tree_size_bytes(tmp)
-                if size > max_bytes:
-                    result.status, result.size_kb = "too_large", round(size / 1024)
-                    result.error = f"{size / 1_000_000:.1f} MB is over the {max_size_mb:g} MB cap"
-                    return result
-                if (dest / ".git").is_dir():  # another worker or process finished it first: keep theirs
-                    result.reused = True
-                else:
-                    if dest.exists():  # a stale folder that was never a finished checkout
-                        shutil.rmtree(dest, ignore_errors=True)
-                    os.rename(tmp, dest)  # atomic on one file system: a checkout is whole or absent
-                describe_checkout(result, dest)
-            return result
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        if result.status == "ok" and note:
+            result.error = note
+        return result
     except Exception as exc:  # no repository may abort the run
         result.status, result.error = "error", f"{type(exc).__name__}: {exc}"[:300]
         return result
@@ -206,45 +221,92 @@ def clone_repository(
         result.seconds = round(time.monotonic() - started, 2)
 
 
-def _number(cell: str | None) -> float:
-    """A numeric cell of repos.csv; empty or hand-edited garbage reads as 0 instead of aborting."""
+def _clone_into_cache(
+    url: str,
+    ref: str,
+    cache_root: Path,
+    result: CloneResult,
+    timeout_s: float,
+    max_size_mb: float,
+    cancel: threading.Event | None,
+) -> str:
+    """Fill ``result`` from the cached checkout of (url, ref), cloning it first when absent.
+
+    Returns ``"ref_missing"`` when the repository has no such ref (nothing is recorded then), else "".
+    The clone goes into a temporary sibling renamed into place only when complete and within the cap.
+    """
+    dest = cache_path(cache_root, url, ref)
+    if (dest / ".git").is_dir():
+        result.status, result.reused, result.error = "ok", True, ""
+        describe_checkout(result, dest)
+        return ""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f".{dest.name}.partial-{uuid.uuid4().hex[:8]}"
+    max_bytes = int(max_size_mb * 1_000_000)
     try:
-        value = float(cell or 0)
-    except ValueError:
-        return 0.0
+        outcome = shallow_clone(url, tmp, ref=ref, timeout_s=timeout_s, max_bytes=max_bytes, cancel=cancel)
+        if ref and outcome.status == "error" and "not found in upstream" in outcome.message.lower():
+            return "ref_missing"
+        result.status, result.error = outcome.status, outcome.message
+        if outcome.status == "too_large":
+            result.size_kb = round((outcome.size_bytes or max(tree_size_bytes(tmp), max_bytes)) / 1024)
+        if outcome.status != "ok":
+            return ""
+        size = tree_size_bytes(tmp)
+        if size > max_bytes:
+            result.status, result.size_kb = "too_large", round(size / 1024)
+            result.error = f"{size / 1_000_000:.1f} MB is over the {max_size_mb:g} MB cap"
+            return ""
+        if (dest / ".git").is_dir():  # another worker or process finished it first: keep theirs
+            result.reused = True
+        else:
+            if dest.exists():  # a stale folder that was never a finished checkout
+                remove_tree(dest)
+            os.rename(tmp, dest)  # atomic on one file system: a checkout is whole or absent
+        describe_checkout(result, dest)
+        return ""
+    finally:
+        remove_tree(tmp)
+
+
+def _number(cell: str | None) -> float:
+    """A numeric cell of repos.csv (already validated by its contract); empty reads as 0."""
+    value = float(cell or 0)
     return value if value == value and abs(value) != float("inf") else 0.0
 
 
-def read_repos_csv(path: Path) -> dict[str, CloneResult]:
-    """Earlier results by repo_url (empty when the file is missing), for resuming."""
+def read_repos_csv(path: Path) -> dict[tuple[str, str], CloneResult]:
+    """Earlier results by (repo_url, ref) (empty when the file is missing), for resuming and for deps.
+
+    The file is validated against its contract first: a hand edit that breaks it is one line naming
+    the row, and nothing is cloned or overwritten.
+    """
     if not path.is_file():
         return {}
-    results: dict[str, CloneResult] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if not row.get("repo_url"):
-                continue
-            results[row["repo_url"]] = CloneResult(
-                repo_url=row["repo_url"],
-                status=row.get("status") or "error",
-                commit=row.get("commit") or "",
-                size_kb=int(_number(row.get("size_kb"))),
-                n_python_files=int(_number(row.get("n_python_files"))),
-                has_submodules=_truthy(row.get("has_submodules")),
-                path=row.get("path") or "",
-                error=row.get("error") or "",
-                ref=row.get("ref") or "",
-                max_size_mb=_number(row.get("max_size_mb")),
-                reused=_truthy(row.get("reused")),
-                seconds=_number(row.get("seconds")),
-            )
+    results: dict[tuple[str, str], CloneResult] = {}
+    for row in schemas.read_table(path, "repos.csv").rows:
+        result = CloneResult(
+            repo_url=row["repo_url"],
+            status=row["status"],
+            commit=row.get("commit") or "",
+            size_kb=int(_number(row.get("size_kb"))),
+            n_python_files=int(_number(row.get("n_python_files"))),
+            has_submodules=_truthy(row.get("has_submodules")),
+            path=row.get("path") or "",
+            error=row.get("error") or "",
+            ref=row.get("ref") or "",
+            max_size_mb=_number(row.get("max_size_mb")),
+            reused=_truthy(row.get("reused")),
+            seconds=_number(row.get("seconds")),
+        )
+        results[(result.repo_url, result.ref)] = result
     return results
 
 
 def write_repos_csv(path: Path, results: Iterable[CloneResult]) -> None:
-    """Write ``repos.csv`` atomically (temp file + replace), sorted by repo_url."""
+    """Write ``repos.csv`` atomically (unique temporary name, fsync, rename), sorted by (repo_url, ref)."""
     rows = []
-    for result in sorted(results, key=lambda r: r.repo_url):
+    for result in sorted(results, key=lambda r: (r.repo_url, r.ref)):
         row = asdict(result)
         row["has_submodules"] = str(result.has_submodules).lower()
         row["reused"] = str(result.reused).lower()
@@ -253,14 +315,17 @@ def write_repos_csv(path: Path, results: Iterable[CloneResult]) -> None:
 
 
 def _keep_earlier(earlier: CloneResult | None, max_size_mb: float) -> bool:
-    """Rerun policy: keep final outcomes; ok while its checkout exists; too_large unless the cap grew."""
-    if earlier is None:
-        return False
-    if earlier.status == "ok":
-        return bool(earlier.path) and (Path(earlier.path) / ".git").is_dir()
-    if earlier.status == "too_large":
-        return earlier.max_size_mb >= max_size_mb
-    return earlier.status in FINAL_STATUSES
+    """Rerun policy of :func:`crawlers.clone_outcomes.keep_earlier`, with the checkout looked up."""
+    exists = earlier is not None and bool(earlier.path) and (Path(earlier.path) / ".git").is_dir()
+    return keep_earlier(earlier, max_size_mb, exists)
+
+
+def progress_message(result: CloneResult) -> str:
+    """``ok url`` or ``network url: could not resolve host github.com``: why a clone failed, on one line."""
+    label = f"{result.repo_url}@{result.ref}" if result.ref else result.repo_url
+    if result.status == "ok":
+        return f"ok {label}"
+    return f"{result.status} {label}: {cause(result)}"
 
 
 def clone_all(
@@ -275,13 +340,14 @@ def clone_all(
 ) -> list[CloneResult]:
     """Clone every target in parallel and write ``repos.csv`` (also when interrupted, with what is done).
 
-    Rows of an earlier ``repos.csv`` for repositories no longer listed are kept, so the file only grows.
+    Earlier final outcomes are kept and transient ones retried (:mod:`crawlers.clone_outcomes`). Rows of
+    an earlier ``repos.csv`` for pairs no longer listed are kept, so the file only grows.
     """
     if shutil.which("git") is None:
         raise CrawlerError("git is not installed or not on PATH; install git to clone repositories")
     earlier = read_repos_csv(repos_csv)
-    results: dict[str, CloneResult] = dict(earlier)
-    todo = [t for t in targets if not _keep_earlier(earlier.get(t.repo_url), max_size_mb)]
+    results: dict[tuple[str, str], CloneResult] = dict(earlier)
+    todo = [t for t in targets if not _keep_earlier(earlier.get((t.repo_url, t.ref)), max_size_mb)]
     total, done = len(targets), len(targets) - len(todo)
     if progress:
         progress(done, total, "cached" if done else "")
@@ -296,10 +362,10 @@ def clone_all(
         ]
         for future in as_completed(futures):
             result = future.result()
-            results[result.repo_url] = result
+            results[(result.repo_url, result.ref)] = result
             done += 1
             if progress:
-                progress(done, total, f"{result.status} {result.repo_url}")
+                progress(done, total, progress_message(result))
     except BaseException:
         # Interrupted: start nothing new, stop the running git processes (they are in their own
         # sessions, so Ctrl-C did not reach them) and keep what is done. Without ``cancel`` the
@@ -312,5 +378,4 @@ def clone_all(
     finally:
         repos_csv.parent.mkdir(parents=True, exist_ok=True)
         write_repos_csv(repos_csv, results.values())
-    wanted = {t.repo_url for t in targets}
-    return [r for r in results.values() if r.repo_url in wanted]
+    return [results[(t.repo_url, t.ref)] for t in targets if (t.repo_url, t.ref) in results]

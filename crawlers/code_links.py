@@ -31,7 +31,9 @@ _REF_MARKERS = frozenset({"tree", "blob", "src", "raw"})
 
 # A URL: a scheme or ``www.``, or a bare repository host, up to whitespace or a character that
 # never appears in the links authors write but often delimits them (quotes, brackets, ``;``, ``,``).
-_URL_BODY = r"[^\s<>\"'`{}\\|^;,\u200b\u200c\u200d\u2060\ufeff]+"
+# Control characters (C0, DEL, C1) end a URL too: they never belong in one, and one that reached a
+# clone URL would reach git and the terminal.
+_URL_BODY = r"[^\s<>\"'`{}\\|^;,\u200b\u200c\u200d\u2060\ufeff\x00-\x1f\x7f-\x9f]+"
 _URL_RE = re.compile(
     r"(?:(?:https?://|www\.)" + _URL_BODY + r")"
     r"|(?:(?<![\w./@-])(?:github\.com|gitlab\.com|bitbucket\.org)/" + _URL_BODY + r")",
@@ -85,11 +87,24 @@ def clean_url(text: str) -> str:
 def find_urls(text: str) -> list[str]:
     """Every URL-like token in ``text``, cleaned, in order of appearance, without repeats."""
     found: list[str] = []
-    for match in _URL_RE.finditer(text or ""):
-        url = clean_url(match.group(0))
-        if url and url not in found and _has_domain(url):
+    for _, _, url in find_url_spans(text):
+        if url not in found:
             found.append(url)
     return found
+
+
+def find_url_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, cleaned URL)`` of every URL-like token in ``text``, repeats included.
+
+    The offsets are those of the raw match, so a caller can read the words around a link (the
+    evidence that a link in a PDF is the paper's own code, see :mod:`crawlers.own_code`).
+    """
+    spans: list[tuple[int, int, str]] = []
+    for match in _URL_RE.finditer(text or ""):
+        url = clean_url(match.group(0))
+        if url and _has_domain(url):
+            spans.append((match.start(), match.end(), url))
+    return spans
 
 
 def _has_domain(url: str) -> bool:

@@ -9,6 +9,7 @@ writes them to class_facts.csv.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from reproducers.connectivity import effective_sparsity, is_chain
 from reproducers.plans import PLANS, Key, branches, count_trainings, nominal_remaining
 from reproducers.registry.base import PaperSpec, Protocol
 from reproducers.tree import State, Tree
@@ -73,6 +75,7 @@ def run_plan(
                 "reported_at_iteration": m["reported_at_iteration"],
                 "parent_hash": state.parent,
                 "init_hash": init.hash,
+                "effective_sparsity": _effective_sparsity(state, m["sparsity"]),
             }
         )
         for cls, accuracy in sorted(m["per_class"].items(), key=lambda kv: int(kv[0])):
@@ -94,6 +97,21 @@ def run_plan(
         f"({len(tree.executed)} computed, {len(tree.reused)} reused)"
     )
     return runs, per_class
+
+
+def _effective_sparsity(state: State, mask_sparsity: float) -> float:
+    """Effective sparsity of a trained state, from its stored masks (the state and its hash are untouched).
+
+    Computed when rows are built, not stored in the state, so cached states of any engine version get
+    it too; an unpruned network has no disconnected units, so its masks are not even loaded. A network
+    with residual shortcuts (the CIFAR ResNets) is not a chain of layers: NaN, not a wrong number.
+    """
+    if mask_sparsity == 0:
+        return 0.0
+    model = state.model()
+    if not is_chain(model):
+        return math.nan
+    return round(effective_sparsity(model), 6)
 
 
 def _class_facts(tree: Tree, protocol: Protocol, results: list) -> dict[tuple[str, int], dict[str, Any]]:

@@ -3,25 +3,26 @@
 A registry entry may point at the authors' repository instead of (or besides) the project's
 re-implementation. The repository is fetched with the untrusted-checkout rules of :mod:`core.checkout`
 (the user's git, so ``url.<base>.insteadOf`` can redirect it to a mirror; no hooks, no LFS, a size cap
-and a time limit), checked out at the pinned commit, exported without ``.git`` into the image's build
-context, and the entry's own pinned, reviewed requirement list installed on the same base, offline
-from the wheelhouse when one is given (nothing is inferred from the repository). Each seed runs the
-entry's command template in the same sandbox as the worker (no network, non-root, read-only root,
-stdin closed), in a throwaway writable copy of the checkout; its metrics are read from stdout or
-from a file it wrote into ``{out}`` and become ordinary runs.csv rows, so claims, statistics and the
-report treat them like any other run.
+and a time limit) into a bare repository (no working tree on the host), the pinned commit's files are
+written from git's objects by :mod:`core.export` (no filter runs, no link leaves the tree) into the
+image's build context, and the entry's own pinned, reviewed requirement list is installed on the same
+base, from binary wheels only when the host fills the wheelhouse (nothing is inferred from the
+repository, nothing of it is built or run on the host). Each seed runs the entry's command template
+in the same sandbox as the worker (no network, non-root, read-only root, stdin closed), in a
+throwaway writable copy of the checkout; its metrics are read from stdout or from a file it wrote
+into ``{out}`` (through :mod:`reproducers.docker.outputs`: no link followed, regular files under a
+size cap) and become ordinary runs.csv rows, so claims, statistics and the report treat them like
+any other run. Provenance (torch, CUDA, device, threads) comes from a probe container of the same
+image and sandbox, since the seeds' containers run the authors' code, not ours.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
 import json
 import os
 import re
 import shutil
-import subprocess
-import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +31,34 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from core.checkout import head_commit, pinned_checkout
-from reproducers.docker.containers import ContainerResult
-from reproducers.docker.image import ImageRecipe
+from core import atomic
+from core.checkout import fetch_pinned, head_commit
+from core.export import ExportError, ExportReport, export_commit
+from reproducers import provenance
+from reproducers.docker.containers import RUN_LABEL, ContainerResult, run_container
+from reproducers.docker.image import BuiltImage, ImageRecipe
 from reproducers.docker.sandbox import OUT_MOUNT
 from reproducers.errors import ReproductionError
-from reproducers.runners.docker import DockerRunner, ProgressCallback, Rows
+from reproducers.runners.docker import OUTPUTS, DockerRunner, ProgressCallback, Rows
+from reproducers.upstream_metrics import (
+    METRICS_ERRORS,
+    CsvFile,
+    JsonFile,
+    MetricsReader,
+    StdoutRegex,
+    rows_problem,
+)
+
+#: The readers are defined in reproducers.upstream_metrics and re-exported: an entry imports them here.
+__all__ = [
+    "CsvFile",
+    "JsonFile",
+    "StdoutRegex",
+    "UpstreamEntry",
+    "UpstreamRunner",
+    "run_upstream",
+    "upstream_runner",
+]
 
 #: Where the exported checkout sits in the image; each container works in a copy under /tmp.
 WORK_COPY = "/tmp/work"
@@ -43,55 +66,8 @@ SOURCE_DIR = "/opt/audit/src"
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 #: runs.csv values an upstream row has unless the entry or the code says otherwise (one-shot: round 0).
 ROW_DEFAULTS: dict[str, Any] = {"arm": "upstream", "round": 0}
-
-
-@dataclass(frozen=True)
-class StdoutRegex:
-    """Metrics printed by the code: runs.csv column → regex with one group; the last match counts."""
-
-    patterns: dict[str, str]
-
-    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
-        row: dict[str, Any] = {}
-        for column, pattern in self.patterns.items():
-            matches = re.findall(pattern, stdout)
-            if not matches:
-                raise ReproductionError(f"no match for {column} ({pattern!r}) in the code's output")
-            row[column] = _number(matches[-1])
-        return [row]
-
-
-@dataclass(frozen=True)
-class JsonFile:
-    """Metrics in a JSON file written under ``{out}``: an object (one row) or a list of objects.
-
-    ``columns`` maps runs.csv column → key (dotted for nested objects, e.g. ``test.acc``).
-    """
-
-    path: str
-    columns: dict[str, str]
-
-    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
-        data = json.loads(_read_output(out_dir, self.path))
-        records = data if isinstance(data, list) else [data]
-        return [
-            {column: _number(_dig(record, key)) for column, key in self.columns.items()} for record in records
-        ]
-
-
-@dataclass(frozen=True)
-class CsvFile:
-    """Metrics in a CSV file written under ``{out}``: one runs.csv row per CSV row."""
-
-    path: str
-    columns: dict[str, str]
-
-    def rows(self, stdout: str, out_dir: Path) -> list[dict[str, Any]]:
-        reader = csv.DictReader(io.StringIO(_read_output(out_dir, self.path)))
-        return [{column: _number(record[key]) for column, key in self.columns.items()} for record in reader]
-
-
-MetricsReader = StdoutRegex | JsonFile | CsvFile
+#: Seconds the provenance probe may take (a fresh Python importing torch).
+PROBE_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -111,9 +87,12 @@ class UpstreamEntry:
     metrics: MetricsReader
     row: dict[str, Any] = field(default_factory=lambda: {"arm": "upstream"})
     requirements: tuple[str, ...] = ()
-    #: the checkout's limits on the host, as for a census clone (see core.checkout)
+    #: the checkout's limits on the host, as for a census clone (see core.checkout); the size cap also
+    #: bounds the exported files (a small packfile can inflate to gigabytes)
     max_size_mb: float = 1000.0
     timeout_s: float = 600.0
+    #: largest file a seed may leave in ``{out}``; a bigger one (or any link, FIFO, device) fails the seed
+    max_output_mb: float = 64.0
 
     def __post_init__(self) -> None:
         if not COMMIT_RE.match(self.commit):
@@ -134,16 +113,16 @@ class UpstreamEntry:
 
 
 def checkout(entry: UpstreamEntry, cache_dir: Path) -> Path:
-    """A clone of the entry's repository at its pinned commit under ``cache_dir/upstream`` (reused)."""
-    repo = cache_dir / "upstream" / f"{entry.slug()}-{entry.commit[:12]}"
-    if (repo / ".git").is_dir() and head_commit(repo) == entry.commit:
+    """A bare repository holding the entry's pinned commit under ``cache_dir/upstream`` (reused)."""
+    repo = cache_dir / "upstream" / f"{entry.slug()}-{entry.commit[:12]}.git"
+    if (repo / "HEAD").is_file() and head_commit(repo) == entry.commit:
         return repo
     if repo.exists():
         shutil.rmtree(repo)
     repo.parent.mkdir(parents=True, exist_ok=True)
     partial = repo.with_name(f".{repo.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    outcome = pinned_checkout(
+    outcome = fetch_pinned(
         entry.url,
         partial,
         entry.commit,
@@ -157,29 +136,31 @@ def checkout(entry: UpstreamEntry, cache_dir: Path) -> Path:
     return repo
 
 
-def export_tree(repo: Path, commit: str, dest: Path) -> Path:
-    """The commit's files (no ``.git``, nothing untracked) extracted into ``dest``."""
-    archive = subprocess.run(
-        ["git", "-C", str(repo), "archive", "--format=tar", commit], capture_output=True, check=False
-    )
-    if archive.returncode != 0:
-        raise ReproductionError(f"git archive {commit} failed: {archive.stderr.decode().strip()}")
-    if dest.exists():  # a rerun must not mix in files of an earlier export
+def export_tree(repo: Path, commit: str, dest: Path, *, max_bytes: int = 1_000_000_000) -> ExportReport:
+    """The commit's files (no ``.git``, no filters, no link leaving ``dest``) written into ``dest``."""
+    if dest.exists() or dest.is_symlink():  # a rerun must not mix in files of an earlier export
         shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")
-    return dest
+    try:
+        return export_commit(repo, commit, dest, max_bytes=max_bytes)
+    except ExportError as exc:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise ReproductionError(f"export of {commit}: {exc}") from None
 
 
 class UpstreamRunner(DockerRunner):
     """A DockerRunner whose image is the paper's repository and whose seeds run its own command."""
 
     name = "docker-upstream"
+    mounts_states = False
 
-    def __init__(self, entry: UpstreamEntry, tree: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, entry: UpstreamEntry, tree: Path, export: ExportReport | None = None, **kwargs: Any
+    ) -> None:
         self.entry = entry
         self.tree = tree
+        self.export = export
+        #: what the probe container reported (None before prepare)
+        self.probe: dict[str, Any] | None = None
         kwargs.setdefault("requirements", entry.requirements)
         super().__init__(**kwargs)
 
@@ -200,20 +181,74 @@ class UpstreamRunner(DockerRunner):
         prepare = f'cp -R {SOURCE_DIR}/. {WORK_COPY}/ && cd {WORK_COPY} && exec "$@"'
         return ["sh", "-c", f"mkdir -p {WORK_COPY} && {prepare}", "upstream", *self.entry.render(seed)]
 
-    def volumes(self, seed_dir: Path, cache_dir: Path, data_dir: Path) -> dict[Path, tuple[str, str]]:
+    def volumes(self, outputs: Path, cache_dir: Path, data_dir: Path) -> dict[Path, tuple[str, str]]:
         """Only the per-seed output folder: the paper's code sees no cache and no host data."""
-        return {seed_dir: (OUT_MOUNT, "rw")}
+        return {outputs: (OUT_MOUNT, "rw")}
+
+    def output_limit(self) -> int:
+        return int(self.entry.max_output_mb * 1_000_000)
+
+    def after_exit(self, seed_dir: Path, outcome: ContainerResult) -> None:
+        """The code's stdout as ``stdout.txt`` in the seed's host-only folder, whatever its fate."""
+        atomic.write_text(seed_dir / "stdout.txt", outcome.stdout, newline_at_end=False)
 
     def collect(self, seed: int, seed_dir: Path, outcome: ContainerResult) -> tuple[Any, str]:
-        """runs.csv rows from the code's stdout or output files, with the entry's fixed values."""
-        (seed_dir / "stdout.txt").write_text(outcome.stdout)
+        """runs.csv rows from the code's stdout or output files, with the entry's fixed values.
+
+        The files the code wrote are read from ``seed_dir/out`` only through the no-follow reader.
+        """
         try:
-            measured = self.entry.metrics.rows(outcome.stdout, seed_dir)
-        except (ReproductionError, OSError, KeyError, ValueError) as exc:
-            return None, f"metrics unreadable: {' '.join(str(exc).split())}"
+            measured = self.entry.metrics.rows(outcome.stdout, seed_dir / OUTPUTS)
+            problem = rows_problem(measured)
+        except METRICS_ERRORS as exc:
+            problem = f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError | IndexError) else str(exc)
+        if problem:
+            return None, f"metrics unreadable: {' '.join(problem.split())[:300]}"
         run = {"seed": seed, "device": self.device, "wall_s": outcome.wall_s}
         rows = [{**ROW_DEFAULTS, **self.entry.row, **row, **run} for row in measured]
         return rows, ""
+
+    def reported_environment(self, result: Any) -> dict[str, Any] | None:
+        return None  # the seeds' containers run the authors' code: provenance comes from the probe
+
+    def prepare(self, out_dir: Path) -> BuiltImage:
+        """The image, then once the probe: this project's provenance script alone in the same sandbox."""
+        image = super().prepare(out_dir)
+        if self.probe is None:
+            self.probe = self._run_probe(image)
+        return image
+
+    def _run_probe(self, image: BuiltImage) -> dict[str, Any]:
+        """``python -I -c <reproducers/provenance.py>`` in a container of the image: isolated mode, so
+        neither the checkout on PYTHONPATH (a ``sitecustomize.py`` there) nor user site runs first."""
+        source = Path(provenance.__file__).read_text()
+        outcome = run_container(
+            self.client,
+            image.tag,
+            ["python", "-I", "-c", source, self.device],
+            sandbox=dataclasses.replace(self.sandbox, timeout_s=min(PROBE_TIMEOUT_S, self.sandbox.timeout_s)),
+            labels={RUN_LABEL: self.run_id, "audit.probe": "provenance"},
+            volumes={},
+            gpu=self.device == "cuda",
+        )
+        if not outcome.ok:
+            return {"error": outcome.reason(self.sandbox)}
+        try:
+            facts = json.loads(outcome.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            return {"error": "the provenance probe printed no JSON"}
+        return facts if isinstance(facts, dict) else {"error": "the provenance probe printed no object"}
+
+    def inside_environment(self) -> dict[str, Any] | None:
+        if self.probe is None:
+            return None
+        return {**self.probe, "reported_by": "probe container (same image and sandbox as the seeds)"}
+
+    def determinism(self, inside: dict[str, Any] | None) -> Any:
+        return {
+            "set_by": "the authors' code",
+            "defaults_in_container": inside.get("determinism") if inside else None,
+        }
 
     def iter_rows(
         self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
@@ -239,6 +274,8 @@ class UpstreamRunner(DockerRunner):
             "url": self.entry.url,
             "commit": self.entry.commit,
             "command": list(self.entry.command),
+            "max_output_mb": self.entry.max_output_mb,
+            "export": dataclasses.asdict(self.export) if self.export else None,
         }
         return data
 
@@ -253,9 +290,10 @@ def upstream_runner(
     (device, base_image, wheelhouse, jobs, sandbox...).
     """
     repo = checkout(entry, cache_dir)
-    tree = export_tree(repo, entry.commit, work_dir / "upstream" / "tree")
+    tree = work_dir / "upstream" / "tree"
+    export = export_tree(repo, entry.commit, tree, max_bytes=int(entry.max_size_mb * 1_000_000))
     return UpstreamRunner(
-        entry, tree, cache_dir=cache_dir, data_dir=cache_dir / "data", work_dir=work_dir, **options
+        entry, tree, export, cache_dir=cache_dir, data_dir=cache_dir / "data", work_dir=work_dir, **options
     )
 
 
@@ -277,30 +315,6 @@ def run_upstream(
     spec = SimpleNamespace(id=paper_id)  # iter_rows needs only the paper id of a registry spec
     finished = {seed: rows for seed, rows in runner.iter_rows(spec, protocol, seeds) if rows is not None}
     return [row for seed in sorted(finished) for row in finished[seed][0]], runner
-
-
-def _read_output(out_dir: Path, name: str) -> str:
-    path = (out_dir / name).resolve()
-    if out_dir.resolve() not in path.parents:
-        raise ReproductionError(f"metrics file {name!r} is outside the output folder")
-    return path.read_text()
-
-
-def _dig(record: Any, dotted: str) -> Any:
-    for key in dotted.split("."):
-        record = record[key]
-    return record
-
-
-def _number(value: Any) -> Any:
-    """Numbers as floats (ints stay ints), other values unchanged."""
-    if isinstance(value, int | float):
-        return value
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return value
-    return int(number) if number.is_integer() and "." not in str(value) else number
 
 
 def _pinned(line: str) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 from audit import __version__, workspace
 from audit.progress import info
 from core import atomic
-from core.errors import UsageError
+from core.errors import AuditError, UsageError
 
 #: The step log of a census folder.
 MARKER = ".steps.json"
@@ -47,6 +47,8 @@ class Step:
     action: Callable[[], object]
     params: dict[str, Any] = field(default_factory=dict)
     optional_outputs: tuple[str, ...] = ()
+    #: False while the step's outputs hold work a rerun should redo (transient clone failures).
+    complete: Callable[[], bool] = lambda: True
 
 
 def _sha256(path: Path) -> str:
@@ -97,6 +99,8 @@ class StepLog:
         entry = self.data["steps"].get(step.name)
         if not isinstance(entry, dict) or entry.get("params", {}) != step.params:
             return False
+        if not step.complete():
+            return False
         current = _digests(self.directory, step.inputs)
         if len(current) != len(step.inputs) or entry.get("inputs") != current:
             return False
@@ -129,7 +133,7 @@ class StepLog:
 def _report_inputs(directory: Path) -> tuple[str, ...]:
     """Every file the report reads: the four CSVs, plus the optional ones present in this folder."""
     required = ("papers.csv", "repos.csv", "dependencies.csv", "frameworks.csv")
-    optional = (*OPTIONAL_DEPS_OUTPUTS, "crawl.json")
+    optional = (*OPTIONAL_DEPS_OUTPUTS, "crawl.json", "checklist.csv")
     return required + tuple(n for n in optional if (directory / n).is_file())
 
 
@@ -154,9 +158,11 @@ def run(
     timeout_s: float,
     max_size_mb: float,
     top_n: int,
+    pdf: str = "auto",
+    politeness: Any = None,
 ) -> Path:
     """Run every census step that is not finished yet, then print where report.html is."""
-    from audit.pipelines import clone, crawl, deps
+    from audit.pipelines import checklist, clone, crawl, deps
     from crawlers.openreview import check_venue_id
 
     check_venue_id(venue)  # a malformed id is one usage error, before any step starts
@@ -164,15 +170,18 @@ def run(
     log = StepLog(directory)
     if log.venue is not None and log.venue != venue:
         raise UsageError(f"{directory} holds the census of {log.venue}, not {venue}; choose another --out")
+    workspace.writable_folder(directory, "output folder")
 
     steps = [
         Step(
             "crawl",
             inputs=(),
             outputs=("papers.csv",),
-            # A different --from-file (or the same file changed) reruns the crawl.
-            params={"venue": venue, "from_file": _optional_digest(from_file)},
-            action=lambda: crawl.run(venue, out=directory, from_file=from_file),
+            # A different --from-file (or the same file changed) or --pdf reruns the crawl.
+            params={"venue": venue, "from_file": _optional_digest(from_file), **_pdf_param(pdf)},
+            action=lambda: crawl.run(
+                venue, out=directory, from_file=from_file, pdf=pdf, politeness=politeness
+            ),
         ),
         Step(
             "clone",
@@ -181,8 +190,10 @@ def run(
             # A larger --max-size-mb or --timeout reruns the step: it retries too_large / timeout.
             params={"timeout_s": timeout_s, "max_size_mb": max_size_mb},
             action=lambda: clone.run(
-                directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb
+                directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb, strict=False
             ),
+            # Transient failures (offline, timeouts) leave the step unfinished: a rerun retries them.
+            complete=lambda: clone.is_complete(directory),
         ),
         Step(
             "deps",
@@ -192,6 +203,13 @@ def run(
             # --workers sizes the clone threads (network-bound); deps runs CPU-bound processes.
             action=lambda: deps.run(directory, workers=min(workers, os.cpu_count() or 1)),
         ),
+        Step(
+            "checklist",
+            # repo_signals.csv is written with dependencies.csv, so the latter's digest covers both.
+            inputs=("papers.csv", "repos.csv", "dependencies.csv"),
+            outputs=(checklist.OUTPUT,),
+            action=lambda: checklist.run(directory, workers=min(workers, os.cpu_count() or 1)),
+        ),
     ]
     for step in steps:
         _run_step(log, step, venue)
@@ -199,7 +217,63 @@ def run(
 
     report = directory / "report.html"
     print(report, flush=True)
+    failed = clone.failure_summary(directory)
+    if failed:
+        raise CensusIncomplete(
+            f"{failed}; the report is marked incomplete ({report}); rerun the same command to retry them"
+        )
     return report
+
+
+class CensusIncomplete(AuditError):
+    """The census ran, but most clones failed for a reason a rerun may cure: exit 1, everything kept."""
+
+
+def _pdf_param(pdf: str) -> dict[str, str]:
+    """``--pdf`` in the crawl step's record; the default is left out so older records still match."""
+    return {} if pdf == "auto" else {"pdf": pdf}
+
+
+def run_many(venues: list[str], *, out: Path | None, from_files: list[Path], **options: Any) -> list[Path]:
+    """`audit census V1 V2 ...`: one census folder per venue (``<out>/<venue>``), one clone cache.
+
+    Every venue id (and the pairing of ``--from-file`` with venues) is checked before any work starts.
+    A venue that fails does not stop the others; the command then fails naming each failed venue,
+    with everything finished kept, so the same command again continues where each one stopped.
+    """
+    from core.errors import EXIT_USAGE, is_expected, one_line
+    from crawlers.openreview import check_venue_id
+
+    for venue in venues:
+        check_venue_id(venue)
+    if len(set(venues)) != len(venues):
+        repeated = sorted({v for v in venues if venues.count(v) > 1})
+        raise UsageError(f"venue {', '.join(repeated)} is given twice; give each venue once")
+    if from_files and len(from_files) != len(venues):
+        raise UsageError(
+            f"{len(from_files)} --from-file for {len(venues)} venues; "
+            "give one --from-file per venue, in order, or none"
+        )
+    root = out if out is not None else workspace.DEFAULT_OUTPUT_ROOT / "census"
+    reports, failed, usage = [], [], False
+    for index, venue in enumerate(venues):
+        source = from_files[index] if from_files else None
+        info(f"census: {venue} ({index + 1} of {len(venues)})")
+        try:
+            reports.append(run(venue, out=root / workspace.slug(venue), from_file=source, **options))
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            usage = usage or getattr(exc, "exit_code", 1) == EXIT_USAGE
+            failed.append(f"{venue}: {one_line(exc)}")
+            info(f"census: {venue} failed: {one_line(exc)}")
+    if failed:
+        error = UsageError if usage else AuditError
+        raise error(
+            f"{len(failed)} of {len(venues)} venues failed ({'; '.join(failed)}); finished work is kept, "
+            "rerun the same command to continue"
+        )
+    return reports
 
 
 def _run_step(log: StepLog, step: Step, venue: str) -> None:
@@ -221,6 +295,7 @@ def render_report(directory: Path, *, top_n: int | None = None) -> Path:
     The venue and ``top_n`` default to those of the last `audit census` run in the folder, so
     `audit report DIR` reproduces its report; a missing CSV is a one-line error naming the step.
     """
+    workspace.writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
     log = StepLog(directory)
     venue = log.venue or _venue_from_census_json(directory) or directory.name
     if top_n is None:

@@ -1,8 +1,9 @@
 """`audit deps`: repos.csv + clones → dependencies.csv, frameworks.csv, all_tools.csv, repo_signals.csv.
 
 The units are the distinct ``(repo_url, repo_subpath)`` pairs of accepted papers whose repository was
-cloned (``status`` ok in repos.csv), so a monorepo linked at two sub-folders is analysed twice. Without
-papers.csv every ok repository is analysed whole. Nothing from a repository is executed.
+cloned (``status`` ok in repos.csv, for the ref the paper links), so a monorepo linked at two sub-folders
+is analysed twice. Without papers.csv every ok repository is analysed whole. Nothing from a repository
+is executed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.progress import info, progress
-from audit.workspace import cache_dir
+from audit.workspace import cache_dir, writable_folder
+from core.identity import repo_key
 from crawlers import cloning
 from crawlers.dependencies import tables
 from crawlers.dependencies.infer import Job, infer_many
@@ -18,36 +20,52 @@ from crawlers.errors import CrawlerUsageError
 
 
 def jobs_for(directory: Path, *, accepted_only: bool = True) -> list[Job]:
-    """The ``(repo_url, repo_subpath, checkout)`` units of a census folder, in papers.csv order."""
-    repos = cloning.read_repos_csv(directory / "repos.csv")
+    """The ``(repo_url, repo_subpath, checkout)`` units of a census folder, in papers.csv order.
+
+    Each unit is analysed in the checkout of the ref its first paper links (repos.csv has one row per
+    (repository, ref)); a unit whose clone did not succeed is left out.
+    """
     if not (directory / "repos.csv").is_file():
         raise CrawlerUsageError(f"{directory} has no repos.csv; run `audit clone {directory}` first")
-    ok = {url: r for url, r in repos.items() if r.status == "ok"}
-    pairs: dict[tuple[str, str], None] = {}
+    repos = cloning.read_repos_csv(directory / "repos.csv")
+    # one repository whatever its spelling (Owner/Repo = owner/repo), one checkout per ref
+    ok = {(repo_key(url), ref): r for (url, ref), r in repos.items() if r.status == "ok"}
+    units: dict[tuple[str, str], cloning.CloneResult] = {}
     papers = directory / "papers.csv"
     if papers.is_file():
         for row in cloning.read_papers(papers):
             url = (row.get("repo_url") or "").strip()
-            if url in ok and (not accepted_only or cloning.is_accepted(row)):
-                pairs[(url, (row.get("repo_subpath") or "").strip().strip("/"))] = None
+            if not url or (accepted_only and not cloning.is_accepted(row)):
+                continue
+            result = ok.get((repo_key(url), (row.get("repo_ref") or "").strip()))
+            if result is None:
+                continue
+            unit = (result.repo_url, (row.get("repo_subpath") or "").strip().strip("/"))
+            units.setdefault(unit, result)
     else:
-        pairs = {(url, ""): None for url in sorted(ok)}
-    return [Job(url, sub, _checkout(ok[url])) for url, sub in pairs]
+        for _key, result in sorted(ok.items()):
+            units.setdefault((result.repo_url, ""), result)
+    return [Job(url, sub, _checkout(result)) for (url, sub), result in units.items()]
 
 
 def _checkout(result: cloning.CloneResult) -> str:
-    """The recorded checkout, or the same repository in the current cache (a moved census folder)."""
+    """The recorded checkout, or the same one in the current cache (a moved cache folder)."""
     if result.path and Path(result.path).is_dir():
         return result.path
-    try:
-        return str(cloning.cache_path(cache_dir(), result.repo_url))
-    except ValueError:
-        return result.path
+    for ref in dict.fromkeys((result.ref, "")):
+        try:
+            candidate = cloning.cache_path(cache_dir(), result.repo_url, ref)
+        except ValueError:
+            continue
+        if (candidate / ".git").is_dir():
+            return str(candidate)
+    return result.path
 
 
 def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
     """Infer dependencies of every cloned repository; write the CSVs and return dependencies.csv."""
     jobs = jobs_for(directory, accepted_only=accepted_only)
+    writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
     with progress("deps", total=len(jobs)) as callback:
         reports = infer_many(jobs, workers=workers, progress=callback)
     out = tables.write_dependencies(directory / "dependencies.csv", reports)

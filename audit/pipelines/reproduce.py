@@ -60,22 +60,39 @@ class LocalRunner:
     jobs: int = 1
     name: str = "local"
 
+    def __post_init__(self) -> None:
+        #: per seed, what the process that ran it reported (see reproducers.provenance)
+        self.facts: dict[int, dict[str, Any]] = {}
+
     def iter_rows(
         self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
     ) -> Iterator[tuple[int, Rows | None]]:
         from reproducers.runners.local import iter_seeds
 
         yield from iter_seeds(
-            spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress
+            spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress, self.facts
         )
 
     def environment(self) -> dict[str, Any]:
+        """Provenance as the processes that ran the seeds reported it after their work (this one, or
+        with ``jobs`` > 1 the spawned worker processes that ran each seed's branches): nothing is
+        configured just to describe."""
+        from reproducers import provenance
+
+        inside = provenance.summarise(self.facts, "in-process" if self.jobs <= 1 else "branch processes")
         return {
             "runner": self.name,
             "image_digest": None,
             "failed_seeds": [],
             "jobs": self.jobs,
             "concurrency": concurrency(self.jobs, self.device),
+            "device": {
+                "name": inside.get("device_name") if inside else None,
+                "torch_cuda": inside.get("torch_cuda") if inside else None,
+                "reported_from": "the processes that ran the seeds" if inside else None,
+            },
+            "determinism": inside.get("determinism") if inside else None,
+            "inside": inside,
         }
 
 
@@ -165,8 +182,42 @@ def list_papers(*, as_json: bool) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
+def check_registration(path: Path, *, as_json: bool) -> None:
+    """`audit papers --check FILE`: validate a registration and say what it registers (exit 2 if unusable)."""
+    from reproducers.registry.check import check_file
+
+    result = check_file(path)
+    print(json.dumps(result.summary(), indent=2) if as_json else "\n".join(result.lines()))
+
+
+def export_registration(paper_id: str) -> None:
+    """`audit papers --export ID`: the registered paper as a YAML registration (which --check accepts)."""
+    from reproducers import registry
+    from reproducers.registry.export import to_yaml
+
+    print(to_yaml(registry.get(paper_id)), end="")
+
+
+def _spec(paper_id: str | None, registration: Path | None) -> Any:
+    """The registered paper, or the one a registration file (``--registration``) describes."""
+    from core.errors import UsageError
+    from reproducers import registry
+
+    if registration is None:
+        if not paper_id:
+            raise UsageError("give a PAPER_ID (see `audit papers`) or --registration FILE")
+        return registry.get(paper_id)
+    from reproducers.registry.check import check_file
+
+    spec = check_file(registration).spec
+    if paper_id and not registry.matches(spec, paper_id):
+        raise UsageError(f"{paper_id!r} is not the paper that {registration.name} registers ({spec.id})")
+    info(f"registration {registration.name}: {spec.id}, claims hash {spec.claim_set().content_hash()[:12]}")
+    return spec
+
+
 def run(
-    paper_id: str,
+    paper_id: str | None,
     *,
     protocol: str,
     seeds: int,
@@ -176,15 +227,20 @@ def run(
     jobs: int,
     base_image: str | None,
     wheelhouse: Path | None,
+    registration: Path | None = None,
 ) -> Path:
-    """Run the missing seeds of a paper's protocol, judge its claims, write the report folder."""
-    from reproducers import registry
+    """Run the missing seeds of a paper's protocol, judge its claims, write the report folder.
 
-    spec = registry.get(paper_id)
+    With ``registration`` (a YAML/TOML file, validated first) that file's paper is run, not the
+    built-in one of the same id; Docker containers get the file too.
+    """
+    spec = _spec(paper_id, registration)
     plan = spec.protocol(protocol)  # unknown protocol → usage error before any work
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
-    _make_folder(out_dir, "output folder (--out)")
-    _make_folder(workspace.cache_dir() / "states", "experiment-state cache (AUDIT_CACHE_DIR)")
+    workspace.writable_folder(out_dir, "output folder")
+    workspace.writable_folder(
+        workspace.cache_dir() / "states", "experiment-state cache", "set AUDIT_CACHE_DIR to a writable folder"
+    )
     if plan.upstream is not None:
         chosen: Runner = _upstream_runner(
             spec.id,
@@ -209,8 +265,10 @@ def run(
         )
     if plan.upstream is None:
         _prepare_data(plan.dataset)
+    if registration is not None and hasattr(chosen, "registration"):
+        chosen.registration = (registration.name, registration.read_bytes())  # the worker loads it
     claim_set = spec.claim_set()
-    _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol))
+    _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol, spec))
     _write_text(out_dir / "paper.json", json.dumps(spec.identity(), indent=2, sort_keys=True))
 
     seed_dir = out_dir / "seeds"
@@ -247,7 +305,10 @@ def run(
         all_runs = [row for runs, _ in ordered for row in runs]
         write_tree_files(out_dir, workspace.cache_dir(), all_runs, [row for _, pc in ordered for row in pc])
     environment = _environment(spec.id, protocol, seeds, device, chosen.device, claim_set.content_hash())
-    environment.update(chosen.environment())
+    runner_part = chosen.environment()
+    environment["device"].update(runner_part.pop("device", {}))
+    environment.update(runner_part)
+    environment["seeds"] = sorted(by_seed)  # the seeds that produced rows; failed_seeds says why not
     environment["protocol_config"] = spec.protocol(protocol).to_dict()
     _write_text(out_dir / "environment.json", json.dumps(environment, indent=2, sort_keys=True))
     report = render_report(out_dir) if by_seed else out_dir
@@ -293,51 +354,48 @@ def _upstream_runner(paper_id: str, plan: Any, runner: str, out_dir: Path, **opt
     return upstream_runner(plan.upstream, cache_dir=workspace.cache_dir(), work_dir=out_dir, **options)
 
 
-def _make_folder(folder: Path, what: str) -> None:
-    """Create ``folder`` before any work, or fail with one line (exit 2) saying which setting is wrong."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from core.errors import UsageError
+def render_report(directory: Path, *, rejudge: bool = False) -> Path:
+    """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder; print the
+    one-line verdict summary, then the report's path (the last line, for scripts).
 
-        raise UsageError(f"cannot create the {what} {folder}: {exc.strerror or exc}") from None
-
-
-def render_report(directory: Path) -> Path:
-    """(Re-)render verdicts.csv, report.md and report.html of a reproduction folder; print its path.
-
-    The verdicts and report come from ``reports.reproduction`` (another package); without it the
-    data files are still complete and the folder itself is printed.
+    ``reports`` is part of this package: failing to import it is a bug and keeps its traceback.
+    ``rejudge`` judges claims that changed after the runs on purpose; without it such a folder is
+    rendered, then exits 1.
     """
-    try:
-        from reports.reproduction import write_verdicts_and_report
-    except ImportError:
-        info("reports.reproduction is not available: verdicts and report skipped (data files written)")
-        print(directory)
-        return directory
-    result = write_verdicts_and_report(directory)
+    from reports.reproduction import summary_line, write_verdicts_and_report
+
+    result = write_verdicts_and_report(directory, rejudge=rejudge)
     report = Path(result) if result is not None else directory / "report.md"
+    line = summary_line(directory)
+    if line:
+        print(line)
     print(report)
     return report
 
 
-def _claims_json(claim_set: Any, protocol: str) -> str:
-    """The pre-registration: ClaimSet.to_json() plus its content hash (of that canonical JSON)."""
+def _claims_json(claim_set: Any, protocol: str, spec: Any = None) -> str:
+    """The pre-registration: ClaimSet.to_json() plus its content hash (of that canonical JSON).
+
+    ``registration`` names the file the claims were read from and its SHA-256 (outside the hash).
+    """
     body = json.loads(claim_set.to_json())
     body["content_hash"] = claim_set.content_hash()
     body["hash_of"] = "sha256 of ClaimSet.to_json() (keys paper_id, claims; sort_keys, indent 2)"
     body["protocol"] = protocol
+    if spec is not None and getattr(spec, "registration_file", ""):
+        body["registration"] = {"file": spec.registration_file, "sha256": spec.registration_sha256}
     return json.dumps(body, sort_keys=True, indent=2)
 
 
 def _environment(
     paper_id: str, protocol: str, seeds: int, requested: str, resolved: str, claims_hash: str
 ) -> dict[str, Any]:
-    """Provenance of the run; the runner adds its own part (``runner``, ``docker``, ``failed_seeds``)."""
-    import torch
+    """The host's part of the provenance (project, the packages that judge and report, the machine).
 
-    from reproducers.seeding import configure_determinism
-
+    What the seeds ran under (device name, torch and CUDA, determinism flags, threads) is the
+    runner's part, read where they ran (``reproducers.provenance``): a container's torch is not the
+    host's, and describing the host (let alone configuring its torch) would record another run.
+    """
     versions = {}
     for package in PACKAGES:
         try:
@@ -357,25 +415,10 @@ def _environment(
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "device": {
-            "requested": requested,
-            "resolved": resolved,
-            "name": _device_name(resolved),
-            "torch_cuda": torch.version.cuda,
-        },
-        "determinism": configure_determinism(device_type=resolved),
-        "seeds": list(range(seeds)),
+        "device": {"requested": requested, "resolved": resolved},
+        "seeds_requested": list(range(seeds)),
         "claims_hash": claims_hash,
     }
-
-
-def _device_name(resolved: str) -> str | None:
-    """The GPU's name when this process can see it (a Docker run on a GPU may see it only inside)."""
-    import torch
-
-    if resolved == "cuda" and torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    return platform.processor() or platform.machine() or None
 
 
 def _git_commit() -> str | None:

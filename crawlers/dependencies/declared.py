@@ -5,11 +5,13 @@ them, ``+`` of lists), TOML with :mod:`tomllib`, YAML with ``yaml.safe_load``. E
 file and line. Which files count:
 
 - at the scanned root and up to two folder levels below it (research repositories often keep
-  ``code/requirements.txt``), except inside vendored folders (:data:`VENDORED_DIRS`), whose metadata
-  describes someone else's project;
+  ``code/requirements.txt``), except inside vendored folders (:data:`VENDORED_DIRS` and the copies
+  :mod:`.layout` detects), whose metadata describes someone else's project;
 - ``requirements*.txt`` / ``requirements/*.txt`` / ``*requirements*.txt``, ``setup.py``, ``setup.cfg``,
-  ``pyproject.toml``, ``environment*.yml`` / ``.yaml``, ``Pipfile``, ``Dockerfile`` / ``Dockerfile.*`` /
-  ``*.dockerfile``.
+  ``pyproject.toml``, ``environment*.yml`` / ``.yaml`` (only with a ``dependencies`` list), ``Pipfile``,
+  ``Dockerfile`` / ``Dockerfile.*`` / ``*.dockerfile``.
+
+Requirement strings and requirements files are read by :mod:`.requirements`.
 
 A ``python``/``python_requires`` statement is not a dependency; it is returned as a Python version.
 """
@@ -19,19 +21,26 @@ from __future__ import annotations
 import ast
 import configparser
 import re
-import shlex
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from packaging.requirements import InvalidRequirement, Requirement
 
-from crawlers.dependencies.files import inside, read_text, relative, walk_files
-from crawlers.dependencies.mapping import declared_to_package, normalise
+from crawlers.dependencies.files import Tree, read_text, relative
+from crawlers.dependencies.mapping import normalise
 from crawlers.dependencies.records import Dependency
+from crawlers.dependencies.requirements import (
+    make_dependency,
+    parse_requirement,
+    parse_requirements_file,
+    pip_install_arguments,
+    pip_install_commands,
+    python_version,
+    requirement_guessed,
+)
 
 #: Folders whose packaging files belong to a third-party copy, not to the paper's code.
 VENDORED_DIRS = frozenset(
@@ -39,44 +48,7 @@ VENDORED_DIRS = frozenset(
 )
 DECLARED_DEPTH = 2
 
-_NAME_FALLBACK = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
-_URL_REPO = re.compile(r"/([A-Za-z0-9._-]+?)(?:\.git)?(?:@[^/#]*)?(?:#.*)?$")
-_PIP_INSTALL = re.compile(r"(?:^|[\s;&|(])(?:python[0-9.]*\s+-m\s+)?pip[0-9.]*\s+install\s+(.*)$")
 _DOCKER_PYTHON = re.compile(r"^\s*FROM\s+(?:[\w./-]+/)?python:(\d+(?:\.\d+)*)", re.IGNORECASE | re.MULTILINE)
-#: pip options that take a value (the value is skipped with the option).
-_PIP_VALUE_OPTIONS = frozenset(
-    {
-        "-i",
-        "--index-url",
-        "--extra-index-url",
-        "-f",
-        "--find-links",
-        "--trusted-host",
-        "-c",
-        "--constraint",
-        "-t",
-        "--target",
-        "--prefix",
-        "--root",
-        "--src",
-        "--no-binary",
-        "--only-binary",
-        "--platform",
-        "--python-version",
-        "--implementation",
-        "--abi",
-        "--cache-dir",
-        "--timeout",
-        "--retries",
-        "--proxy",
-        "--progress-bar",
-        "--upgrade-strategy",
-        "--global-option",
-        "--install-option",
-        "--config-settings",
-    }
-)
 
 
 @dataclass
@@ -87,172 +59,6 @@ class DeclaredResult:
     files: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     python_versions: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- requirement strings
-
-
-def parse_requirement(text: str) -> tuple[str, str] | None:
-    """``(name, specifier)`` of one PEP 508 string or one ``pip install`` argument; ``None`` if no name.
-
-    URLs give their ``#egg=`` name, ``name @ url`` its name; a local path gives nothing. Strings that
-    PEP 508 rejects (``tensorflow-gpu=1.14``, ``torch>=1.0,<=1.4 # cuda``) fall back to a leading name.
-    The specifier keeps markers after ``;``.
-    """
-    text = text.strip()
-    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":  # a quoted shell argument
-        text = text[1:-1].strip()
-    if not text or text.startswith(("-", "$", "{")):
-        return None
-    egg = _EGG.search(text)
-    if "://" in text or text.startswith("git+"):
-        if " @ " in text or (
-            not text.startswith(("git+", "http", "hg+", "svn+", "bzr+", "file:")) and "@" in text
-        ):
-            name = text.split("@", 1)[0].strip()
-            return (name, "") if _NAME_FALLBACK.match(name) else None
-        if egg:
-            return egg.group(1), ""
-        if text.startswith("git+"):
-            repo = _URL_REPO.search(text.split("#", 1)[0])
-            return (repo.group(1), "") if repo else None
-        return None
-    if text.startswith((".", "/", "~")) or (text.endswith((".whl", ".tar.gz", ".zip")) and "/" in text):
-        return None
-    try:
-        req = Requirement(text)
-    except InvalidRequirement:
-        match = _NAME_FALLBACK.match(text)
-        if not match:
-            return None
-        rest = match.group(3).strip()
-        rest = re.sub(r"^=(?!=)", "==", rest)  # conda-style single '='
-        return match.group(1), rest.split("#", 1)[0].strip()
-    specifier = str(req.specifier)
-    if req.marker is not None:
-        specifier = f"{specifier}; {req.marker}" if specifier else f"; {req.marker}"
-    return req.name, specifier
-
-
-def _dependency(
-    name: str, specifier: str, source: str, evidence: str, *, optional: bool = False, conda: bool = False
-) -> Dependency | None:
-    package = declared_to_package(name, conda=conda)
-    if package is None:
-        return None
-    return Dependency(package, source, specifier, evidence, name=name, optional=optional)
-
-
-def _python_version(name: str, specifier: str) -> str | None:
-    return specifier.split(";", 1)[0].strip() or "any" if normalise(name) == "python" else None
-
-
-def pip_install_arguments(command: str) -> list[str]:
-    """Requirement strings named by one ``pip install ...`` command (options and paths dropped)."""
-    try:
-        tokens = shlex.split(command, comments=True)
-    except ValueError:
-        tokens = command.split()
-    found: list[str] = []
-    skip_next = False
-    for token in tokens:
-        if skip_next:
-            skip_next = False
-            continue
-        if token in {"&&", "||", ";", "|", "\\"} or token.startswith(("&&", ";")):
-            break
-        if token in {"-e", "--editable"}:
-            continue  # the next token is a URL (its #egg= name counts) or a local path (dropped)
-        if token in _PIP_VALUE_OPTIONS or token in {"-r", "--requirement"}:
-            skip_next = True
-            continue
-        if token.startswith("-"):
-            continue
-        found.append(token)
-    return found
-
-
-def pip_install_commands(text: str) -> Iterator[tuple[int, str]]:
-    """``(line number, arguments)`` of every ``pip install`` in shell-like text (continuations joined)."""
-    logical: list[tuple[int, str]] = []
-    start, buffer = 0, ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not buffer:
-            start = number
-        stripped = line.rstrip()
-        if stripped.endswith("\\"):
-            buffer += stripped[:-1] + " "
-            continue
-        logical.append((start, buffer + stripped))
-        buffer = ""
-    if buffer:
-        logical.append((start, buffer))
-    for number, line in logical:
-        for part in re.split(r"&&|;|\|\|", line):
-            match = _PIP_INSTALL.search(part)
-            if match:
-                yield number, match.group(1)
-
-
-# --------------------------------------------------------------------------- requirements files
-
-
-def _requirement_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Logical lines with comments removed (``#`` at the start or after whitespace; ``#egg=`` kept)."""
-    pending, start = "", 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        line = (pending + line).strip()
-        pending = ""
-        if line:
-            yield start, line
-
-
-def parse_requirements_file(
-    path: Path, root: Path, source: str = "requirements.txt", *, _seen: set[Path] | None = None
-) -> tuple[list[Dependency], list[str]]:
-    """Dependencies of a requirements file, following ``-r`` includes inside the repository.
-
-    Options lines (``--index-url``, ``-f``, ``--pre``, ``-c``) are skipped; ``-e`` and bare URLs give the
-    ``#egg=`` name. Returns the dependencies and any ``python==X`` pins found (a common mistake).
-    """
-    seen = _seen if _seen is not None else set()
-    key = path.resolve()
-    if key in seen or not path.is_file() or not inside(path, root):
-        return [], []
-    seen.add(key)
-    deps: list[Dependency] = []
-    pythons: list[str] = []
-    rel = relative(path, root)
-    for number, line in _requirement_lines(read_text(path)):
-        include = re.match(r"^(?:-r|--requirement)(?:\s+|=)(\S+)", line)
-        if include:
-            more, more_py = parse_requirements_file(path.parent / include.group(1), root, source, _seen=seen)
-            deps += more
-            pythons += more_py
-            continue
-        editable = re.match(r"^(?:-e|--editable)(?:\s+|=)(\S+)", line)
-        if editable:
-            line = editable.group(1)
-        elif line.startswith("-"):
-            continue
-        line = re.split(r"\s+--?[A-Za-z]", line, maxsplit=1)[0]  # per-requirement options: --hash=...
-        parsed = parse_requirement(line)
-        if parsed is None:
-            continue
-        version = _python_version(*parsed)
-        if version is not None:
-            pythons.append(version)
-            continue
-        dep = _dependency(parsed[0], parsed[1], source, f"{rel}:{number}")
-        if dep:
-            deps.append(dep)
-    return deps, pythons
 
 
 # --------------------------------------------------------------------------- setup.py
@@ -294,7 +100,7 @@ def parse_setup_py(path: Path, root: Path) -> tuple[list[Dependency], list[str]]
     """``install_requires`` and ``extras_require`` of every ``setup(...)`` call, read with ``ast``."""
     try:
         tree = ast.parse(read_text(path))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # also hostile nesting
         return [], []
     assignments: dict[str, ast.AST] = {}
     for node in ast.walk(tree):
@@ -326,8 +132,13 @@ def parse_setup_py(path: Path, root: Path) -> tuple[list[Dependency], list[str]]
                 continue
             for text, line in found:
                 parsed = parse_requirement(text)
-                dep = parsed and _dependency(
-                    parsed[0], parsed[1], "setup.py", f"{rel}:{line}", optional=optional
+                dep = parsed and make_dependency(
+                    parsed[0],
+                    parsed[1],
+                    "setup.py",
+                    f"{rel}:{line}",
+                    optional=optional,
+                    guessed=requirement_guessed(text),
                 )
                 if dep:
                     deps.append(dep)
@@ -362,11 +173,14 @@ def _from_strings(
         parsed = parse_requirement(item)
         if parsed is None:
             continue
-        version = _python_version(*parsed)
+        version = python_version(*parsed)
         if version is not None:
             pythons.append(version)
             continue
-        dep = _dependency(parsed[0], parsed[1], source, _evidence(rel, text, parsed[0]), optional=optional)
+        evidence = _evidence(rel, text, parsed[0])
+        dep = make_dependency(
+            parsed[0], parsed[1], source, evidence, optional=optional, guessed=requirement_guessed(item)
+        )
         if dep:
             deps.append(dep)
     return deps, pythons
@@ -383,9 +197,10 @@ def parse_setup_cfg(path: Path, root: Path) -> tuple[list[Dependency], list[str]
     rel = relative(path, root)
 
     def values(raw: str) -> list[str]:
-        return [
-            v.strip() for v in raw.replace(";", "\n;").splitlines() if v.strip() and not v.startswith(";")
-        ]
+        # setuptools' rule for requirement lists: one per line when the value spans lines (so an
+        # environment marker after ';' stays with its requirement), else ';'-separated on one line.
+        items = raw.splitlines() if "\n" in raw.strip() else raw.split(";")
+        return [v.strip() for v in items if v.strip() and not v.strip().startswith(("#", ";"))]
 
     deps, pythons = _from_strings(
         values(parser.get("options", "install_requires", fallback="")), "setup.cfg", rel, text
@@ -421,7 +236,7 @@ def _table_deps(
         if normalise(name) == "python":
             pythons.append(spec or "any")
             continue
-        dep = _dependency(name, spec, source, _evidence(rel, text, name), optional=optional)
+        dep = make_dependency(name, spec, source, _evidence(rel, text, name), optional=optional)
         if dep:
             deps.append(dep)
     return deps, pythons
@@ -491,6 +306,19 @@ def _conda_entry(entry: str) -> tuple[str, str]:
     return name, rest.replace(" ", "")
 
 
+def is_conda_environment(path: Path) -> bool:
+    """A YAML file is a conda environment only when it has a ``dependencies`` list.
+
+    Research code keeps other YAML beside it under similar names (``env_config.yaml`` of an RL
+    project, ``environment_params.yml``); those are configuration, not declarations.
+    """
+    try:
+        data = yaml.safe_load(read_text(path))
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("dependencies"), list)
+
+
 def parse_environment(path: Path, root: Path) -> tuple[list[Dependency], list[str]]:
     """Conda ``dependencies`` (build strings stripped, conda names mapped) and the ``pip:`` section."""
     text = read_text(path)
@@ -509,7 +337,7 @@ def parse_environment(path: Path, root: Path) -> tuple[list[Dependency], list[st
             if normalise(name) == "python":
                 pythons.append(spec or "any")
                 continue
-            dep = _dependency(name, spec, "environment.yml", _evidence(rel, text, name), conda=True)
+            dep = make_dependency(name, spec, "environment.yml", _evidence(rel, text, name), conda=True)
             if dep:
                 deps.append(dep)
         elif isinstance(entry, dict) and isinstance(entry.get("pip"), list):
@@ -525,8 +353,12 @@ def parse_environment(path: Path, root: Path) -> tuple[list[Dependency], list[st
                     deps, pythons = deps + more, pythons + more_py
                     continue
                 parsed = parse_requirement(item)
-                dep = parsed and _dependency(
-                    parsed[0], parsed[1], "environment.yml", _evidence(rel, text, parsed[0], pip_line)
+                dep = parsed and make_dependency(
+                    parsed[0],
+                    parsed[1],
+                    "environment.yml",
+                    _evidence(rel, text, parsed[0], pip_line),
+                    guessed=requirement_guessed(item),
                 )
                 if dep:
                     deps.append(dep)
@@ -541,7 +373,9 @@ def parse_dockerfile(path: Path, root: Path) -> tuple[list[Dependency], list[str
     for number, arguments in pip_install_commands(text):
         for argument in pip_install_arguments(arguments):
             parsed = parse_requirement(argument)
-            dep = parsed and _dependency(parsed[0], parsed[1], "Dockerfile", f"{rel}:{number}")
+            dep = parsed and make_dependency(
+                parsed[0], parsed[1], "Dockerfile", f"{rel}:{number}", guessed=requirement_guessed(argument)
+            )
             if dep:
                 deps.append(dep)
     return deps, _DOCKER_PYTHON.findall(text)
@@ -582,14 +416,27 @@ _PARSERS = {
 }
 
 
-def find_declared_files(scan_root: Path) -> list[tuple[Path, str]]:
-    """Declaration files at ``scan_root`` and up to :data:`DECLARED_DEPTH` levels below, not vendored."""
+def find_declared_files(
+    scan_root: Path, vendored: Iterable[Path] = (), tree: Tree | None = None
+) -> list[tuple[Path, str]]:
+    """Declaration files at ``scan_root`` and up to :data:`DECLARED_DEPTH` levels below, not vendored.
+
+    ``vendored`` lists folders holding copies of other distributions (:mod:`.layout`); their
+    packaging files describe those distributions, not the paper's code. A YAML file counts only when it
+    is a conda environment (:func:`is_conda_environment`).
+    """
+    tree = tree or Tree.scan(scan_root)
+    skip = list(vendored)
+    scan = tree.folder(scan_root)
     found = []
-    for path in walk_files(scan_root, max_depth=DECLARED_DEPTH):
-        parts = {p.lower() for p in path.relative_to(scan_root).parts[:-1]}
-        if parts & VENDORED_DIRS:
+    for file in tree.under(scan, max_depth=DECLARED_DEPTH):
+        path = tree.root / file
+        parts = {p.lower() for p in file[len(scan) + 1 if scan else 0 :].split("/")[:-1]}
+        if parts & VENDORED_DIRS or any(path.is_relative_to(folder) for folder in skip):
             continue
         kind = declared_kind(path)
+        if kind == "environment.yml" and not is_conda_environment(path):
+            continue
         if kind:
             found.append((path, kind))
     return found
@@ -606,12 +453,14 @@ def _python_files(scan_root: Path) -> list[str]:
     return versions
 
 
-def read_declared(scan_root: Path, repo_root: Path | None = None) -> DeclaredResult:
+def read_declared(
+    scan_root: Path, repo_root: Path | None = None, vendored: Iterable[Path] = (), tree: Tree | None = None
+) -> DeclaredResult:
     """Every declared dependency under ``scan_root`` (evidence relative to ``repo_root``)."""
     root = repo_root or scan_root
     result = DeclaredResult(python_versions=_python_files(scan_root))
     seen: set[Path] = set()
-    for path, kind in find_declared_files(scan_root):
+    for path, kind in find_declared_files(scan_root, vendored, tree):
         result.files.append(relative(path, root))
         result.kinds.append(kind)
         if kind == "requirements.txt":

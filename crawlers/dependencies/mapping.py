@@ -1,11 +1,15 @@
-"""Names: import name → distribution name, conda name → PyPI name, everything PEP 503 normalised.
+"""Naming facts: PEP 503 names, pipreqs' table, overrides, conda names, the standard library.
+
+The questions "which distribution provides this import" and "which distributions are the same thing"
+are answered by :mod:`.aliases`, which combines these tables with the wheels' own top-level names.
 
 pipreqs ships an import→distribution table (its ``mapping`` file, read here through the same file that
 ``pipreqs.pipreqs.get_pkg_names`` reads). Some of its entries are wrong for research code
 (``sklearn → scikit_learn`` is fine after PEP 503 but ``models → asposestorage``, ``src → auto_mix_prep``,
 ``google → protobuf`` are not) and some common ones are missing (``cv2``, ``skimage``, ``attr``, ``absl``).
-:data:`IMPORT_OVERRIDES` is consulted first, by longest dotted prefix, so ``google.cloud.storage`` can map
-differently from ``google.protobuf``. ``None`` means "not a distribution": drop it.
+:data:`IMPORT_OVERRIDES` is consulted first (by :mod:`.aliases`), by longest dotted prefix, so
+``google.cloud.storage`` can map differently from ``google.protobuf``. ``None`` means "not a
+distribution": drop it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,6 @@ from pipreqs import pipreqs as _pipreqs
 
 #: Import name (or dotted prefix) → distribution; ``None`` drops the import. Checked before pipreqs' table.
 IMPORT_OVERRIDES: dict[str, str | None] = {
-    "sklearn": "scikit-learn",
-    "cv2": "opencv-python",
-    "skimage": "scikit-image",
-    "attr": "attrs",
-    "absl": "absl-py",
-    "yaml": "pyyaml",
-    "PIL": "pillow",
     # Folder names of the authors' own code that pipreqs maps to unrelated PyPI projects.
     "models": None,
     "model": None,
@@ -50,47 +47,11 @@ IMPORT_OVERRIDES: dict[str, str | None] = {
     "google.oauth2": "google-auth",
     "google.api_core": "google-api-core",
     "google.genai": "google-genai",
-    "googleapiclient": "google-api-python-client",
     # Namespaced TensorFlow and JAX ecosystem projects.
-    "tensorflow_datasets": "tensorflow-datasets",
-    "tensorflow_probability": "tensorflow-probability",
-    "tensorflow_hub": "tensorflow-hub",
-    "tensorflow_addons": "tensorflow-addons",
-    "tensorflow_text": "tensorflow-text",
-    "tensorflow_gan": "tensorflow-gan",
-    "tensorflow_federated": "tensorflow-federated",
-    "tf_slim": "tf-slim",
-    "official": "tf-models-official",
     "tf": None,  # no TensorFlow distribution is imported as ``tf``; on PyPI and in ROS it is unrelated
-    "haiku": "dm-haiku",
     "sonnet": "dm-sonnet",
-    "tree": "dm-tree",
-    "dm_control": "dm-control",
-    "dm_env": "dm-env",
-    "paddle": "paddlepaddle",
     # Frequent in ML code, missing or odd in pipreqs 0.5.0.
-    "torch_geometric": "torch-geometric",
-    "torch_scatter": "torch-scatter",
-    "torch_sparse": "torch-sparse",
-    "pytorch_lightning": "pytorch-lightning",
-    "tensorboardX": "tensorboardx",
     "mpl_toolkits": "matplotlib",
-    "hydra": "hydra-core",
-    "gin": "gin-config",
-    "ot": "pot",
-    "pyro": "pyro-ppl",
-    "skopt": "scikit-optimize",
-    "mujoco_py": "mujoco-py",
-    "atari_py": "atari-py",
-    "faiss": "faiss-cpu",
-    "Levenshtein": "python-levenshtein",
-    "community": "python-louvain",
-    "igraph": "python-igraph",
-    "git": "gitpython",
-    "dateutil": "python-dateutil",
-    "gflags": "python-gflags",
-    "pytorch_pretrained_bert": "pytorch-pretrained-bert",
-    "sentence_transformers": "sentence-transformers",
     "ruamel": "ruamel-yaml",
 }
 
@@ -222,37 +183,6 @@ def is_stdlib(module: str) -> bool:
 def normalise(name: str) -> str:
     """PEP 503 name: lower case, runs of ``-_.`` become ``-`` (``scikit_learn`` → ``scikit-learn``)."""
     return str(canonicalize_name(name.strip()))
-
-
-def _google_cloud(module: str) -> str | None:
-    parts = module.split(".")
-    if len(parts) >= 3 and parts[0] == "google" and parts[1] == "cloud":
-        return f"google-cloud-{parts[2]}"
-    return None
-
-
-def import_to_package(module: str) -> str | None:
-    """The distribution an import comes from, PEP 503 normalised; ``None`` when it is no distribution.
-
-    Order: ``google.cloud.X`` → ``google-cloud-X``; the longest dotted prefix in :data:`IMPORT_OVERRIDES`;
-    pipreqs' table for the top-level name; else the top-level name itself. Installers and build tools
-    (:data:`NON_PACKAGES`: ``setuptools``, ``pip``) are dropped: importing them is packaging, not use.
-    """
-    module = module.strip().strip(".")
-    if not module:
-        return None
-    cloud = _google_cloud(module)
-    if cloud:
-        return normalise(cloud)
-    parts = module.split(".")
-    for end in range(len(parts), 0, -1):
-        prefix = ".".join(parts[:end])
-        if prefix in IMPORT_OVERRIDES:
-            target = IMPORT_OVERRIDES[prefix]
-            return normalise(target) if target else None
-    top = parts[0]
-    package = normalise(pipreqs_table().get(top, top))
-    return None if package in NON_PACKAGES else package  # ``from setuptools import setup`` is packaging
 
 
 def declared_to_package(name: str, *, conda: bool = False) -> str | None:

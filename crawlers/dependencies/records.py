@@ -17,6 +17,9 @@ SOURCES = (
     "imports",
 )
 
+#: ``resolution`` values, surest first.
+RESOLUTIONS = ("declared", "mapped", "guessed")
+
 
 @dataclass(frozen=True)
 class Dependency:
@@ -25,6 +28,13 @@ class Dependency:
     ``name`` is the name as written (a requirement's name or a dotted import); ``package`` its PEP 503
     distribution name after mapping. ``evidence`` is ``relative/path:line`` (a notebook cell is
     ``nb.ipynb:cell<N>``). ``optional`` marks extras, optional/dev groups and Pipfile dev-packages.
+
+    How sure the row is: ``resolution`` is ``declared`` (a declared file names the distribution;
+    ``resolved_by`` is its file and line, or, for an import, the declaration that provides it),
+    ``mapped`` (``resolved_by`` names the table: ``overrides``, ``pipreqs``, ``wheels``) or ``guessed``
+    (an unknown import name taken as a distribution name, or a repository name from a URL).
+    ``canonical`` is the alias table's name for the row's family (``tensorflow-gpu`` → ``tensorflow``):
+    what the ranking counts and the undeclared-imports check compares.
     """
 
     package: str
@@ -33,3 +43,6 @@ class Dependency:
     evidence: str = ""
     name: str = ""
     optional: bool = False
+    resolution: str = "declared"
+    resolved_by: str = ""
+    canonical: str = ""

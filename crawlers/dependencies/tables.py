@@ -1,7 +1,10 @@
 """The CSV files ``audit deps`` writes, with fixed column orders (other steps read them by name).
 
-- ``dependencies.csv``: one row per (repo_url, repo_subpath, package, source).
-- ``frameworks.csv``: one row per (repo_url, repo_subpath), one boolean column per framework.
+- ``dependencies.csv``: one row per (repo_url, repo_subpath, package, source), with how sure it is
+  (``resolution``, ``resolved_by``) and its family's ``canonical`` name.
+- ``frameworks.csv``: one row per (repo_url, repo_subpath): one boolean "uses" column per framework,
+  the primary framework and why, per framework its role and evidence (:data:`ROLE_FIELDS`), and the
+  published census' method on the same checkout (:data:`PUBLISHED_COLUMNS`).
 - ``all_tools.csv``: the published ICLR 2020 census format, ``all_repo_names, all_tool_names``, the tool
   list comma-separated without spaces so ``split(',')``, ``^\\w+`` and ``str.contains('torch')`` work.
 - ``repo_signals.csv``: one row per (repo_url, repo_subpath) with declared-vs-imported signals.
@@ -28,8 +31,24 @@ DEPENDENCY_COLUMNS = [
     "evidence",
     "name",
     "optional",
+    "resolution",
+    "resolved_by",
+    "canonical",
 ]
-FRAMEWORK_COLUMNS = ["repo_url", "repo_subpath", *FRAMEWORK_NAMES, "n_frameworks"]
+#: Per framework: its role, where it is declared, own files importing it at module level / only in
+#: functions, and the other places it is imported (``tests:2;conversion:1;vendored:1``).
+ROLE_FIELDS = ("role", "declared", "own_files", "function_files", "elsewhere")
+PUBLISHED_COLUMNS = ["published_method", "published_frameworks", "published_matches", "published_reason"]
+FRAMEWORK_COLUMNS = [
+    "repo_url",
+    "repo_subpath",
+    *FRAMEWORK_NAMES,
+    "n_frameworks",
+    "primary",
+    "primary_reason",
+    *(f"{fw}_{part}" for fw in FRAMEWORK_NAMES for part in ROLE_FIELDS),
+    *PUBLISHED_COLUMNS,
+]
 ALL_TOOLS_COLUMNS = ["all_repo_names", "all_tool_names"]
 SIGNAL_COLUMNS = [
     "repo_url",
@@ -53,6 +72,13 @@ SIGNAL_COLUMNS = [
     "n_notebooks",
     "n_unparsed_files",
     "unparsed_files",
+    "python2",
+    "n_python2_files",
+    "python2_files",
+    "notebook_only",
+    "n_guessed",
+    "guessed",
+    "vendored",
     "error",
 ]
 
@@ -83,6 +109,9 @@ def write_dependencies(path: Path, reports: Iterable[RepoReport]) -> Path:
             "evidence": d.evidence,
             "name": d.name,
             "optional": d.optional,
+            "resolution": d.resolution,
+            "resolved_by": d.resolved_by,
+            "canonical": d.canonical or d.package,
         }
         for r in reports
         for d in r.dependencies
@@ -93,19 +122,39 @@ def write_dependencies(path: Path, reports: Iterable[RepoReport]) -> Path:
 ANALYSED = frozenset({"ok", "subpath_missing"})
 
 
+def framework_row(report: RepoReport) -> dict[str, object]:
+    """One frameworks.csv row: uses flags, the primary framework, each framework's role and evidence,
+    and what the published census' method gives on the same checkout."""
+    row: dict[str, object] = {
+        "repo_url": report.repo_url,
+        "repo_subpath": report.repo_subpath,
+        **{name: report.frameworks.get(name, False) for name in FRAMEWORK_NAMES},
+        "n_frameworks": sum(bool(report.frameworks.get(name)) for name in FRAMEWORK_NAMES),
+    }
+    attribution = report.attribution
+    row["primary"] = attribution.primary if attribution else ""
+    row["primary_reason"] = attribution.primary_reason if attribution else ""
+    for fw in FRAMEWORK_NAMES:
+        evidence = attribution.evidence.get(fw) if attribution else None
+        row[f"{fw}_role"] = attribution.role(fw) if attribution else ""
+        row[f"{fw}_declared"] = ";".join(evidence.declared) if evidence else ""
+        row[f"{fw}_own_files"] = evidence.module_files if evidence else 0
+        row[f"{fw}_function_files"] = evidence.function_files if evidence else 0
+        elsewhere = evidence.elsewhere() if evidence else {}
+        row[f"{fw}_elsewhere"] = ";".join(f"{kind}:{n}" for kind, n in elsewhere.items())
+    published = report.published
+    if published:
+        matches = published.frameworks
+        row["published_method"] = published.method
+        row["published_frameworks"] = ";".join(fw for fw in FRAMEWORK_NAMES if fw in matches)
+        row["published_matches"] = ";".join(f"{fw}:{','.join(names)}" for fw, names in matches.items())
+        row["published_reason"] = published.reason
+    return row
+
+
 def write_frameworks(path: Path, reports: Iterable[RepoReport]) -> Path:
     """Only analysed units: a checkout that could not be read says nothing about its frameworks."""
-    rows = (
-        {
-            "repo_url": r.repo_url,
-            "repo_subpath": r.repo_subpath,
-            **{name: r.frameworks.get(name, False) for name in FRAMEWORK_NAMES},
-            "n_frameworks": sum(bool(r.frameworks.get(name)) for name in FRAMEWORK_NAMES),
-        }
-        for r in reports
-        if r.status in ANALYSED
-    )
-    return _write(path, FRAMEWORK_COLUMNS, rows)
+    return _write(path, FRAMEWORK_COLUMNS, (framework_row(r) for r in reports if r.status in ANALYSED))
 
 
 def write_all_tools(path: Path, reports: Iterable[RepoReport]) -> Path:

@@ -89,18 +89,20 @@ class Traffic:
     responses: int = 0
     retries: int = 0
     last: requests.Response | None = field(default=None, repr=False)
+    #: A 403 stops a listing (anonymous listings blocked); for one PDF it is that paper's answer.
+    refuse_forbidden: bool = True
 
     def record(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         """``requests`` response hook: count, keep, and refuse blocked answers with a clear error."""
         self.responses += 1
         self.last = response
-        blocked = blocked_reason(response)
+        blocked = blocked_reason(response, forbidden=self.refuse_forbidden)
         if blocked:
             raise CrawlerError(blocked)
         return response
 
 
-def blocked_reason(response: requests.Response) -> str:
+def blocked_reason(response: requests.Response, *, forbidden: bool = True) -> str:
     """A one-line explanation when the server blocked us (HTML challenge page or 403), else ``""``.
 
     Only the first 64 KiB of a non-JSON body are looked at, as bytes: decoding a multi-megabyte page
@@ -118,7 +120,7 @@ def blocked_reason(response: requests.Response) -> str:
             f"OpenReview answered {where} with an HTML page{shown} (HTTP {response.status_code}) instead of "
             f"JSON, most likely a bot challenge blocking automated listings; wait and rerun, or {hint}"
         )
-    if response.status_code == 403:
+    if forbidden and response.status_code == 403:
         return (
             f"OpenReview refused {where} with HTTP 403 Forbidden ({_message(response)}); anonymous listings "
             f"may be blocked: set OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD, or {hint}"
@@ -134,11 +136,15 @@ def _message(response: requests.Response) -> str:
     return str(body.get("message") or body.get("name") or body) if isinstance(body, dict) else str(body)
 
 
-def make_client(api: str, traffic: Traffic, report: Log | None = None) -> Any:
+def make_client(
+    api: str, traffic: Traffic, report: Log | None = None, *, retry_statuses: tuple[int, ...] = RETRY_STATUSES
+) -> Any:
     """A real openreview-py client for ``api`` ("v1" or "v2"), anonymous unless credentials are set.
 
     The client itself logs in when ``OPENREVIEW_USERNAME``/``OPENREVIEW_PASSWORD`` are set (a user
     may want the higher limits of an account); otherwise construction sends no request.
+    ``retry_statuses`` are retried by the transport; the PDF downloader leaves 429 out and waits
+    for the reset time itself, so that it can say how long the rest will take.
     """
     url = base_url(api)
     try:
@@ -149,7 +155,7 @@ def make_client(api: str, traffic: Traffic, report: Log | None = None) -> Any:
         raise CrawlerError(f"cannot set up the OpenReview API {api} client for {url}: {_first(exc)}") from exc
     except requests.RequestException as exc:
         raise CrawlerError(f"cannot log in to OpenReview at {url}: {type(exc).__name__}") from exc
-    _configure_session(client.session, traffic, report)
+    _configure_session(client.session, traffic, report, retry_statuses)
     return client
 
 
@@ -159,7 +165,9 @@ def _first(exc: Exception) -> str:
     return str(body.get("message") or body) if isinstance(body, dict) else str(body)
 
 
-def _configure_session(session: requests.Session, traffic: Traffic, report: Log | None) -> None:
+def _configure_session(
+    session: requests.Session, traffic: Traffic, report: Log | None, statuses: tuple[int, ...]
+) -> None:
     """Swap in :class:`ReportingRetry` (same parameters as the client's) and the traffic hook."""
     retry = ReportingRetry(
         total=8,
@@ -167,9 +175,10 @@ def _configure_session(session: requests.Session, traffic: Traffic, report: Log 
         backoff_factor=1,
         backoff_max=120,
         backoff_jitter=1,
-        status_forcelist=list(RETRY_STATUSES),
+        status_forcelist=list(statuses),
         raise_on_status=False,
-        respect_retry_after_header=True,
+        # urllib3 retries any 429 that has a Retry-After when this is on, whatever the forcelist says.
+        respect_retry_after_header=429 in statuses,
     )
     retry.report = _counting(traffic, report)
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)

@@ -153,7 +153,13 @@ def fetch_listing(
         complete = listing.count is not None and len(listing.notes) >= listing.count
         if len(batch) < PAGE_SIZE or complete:
             break
-        after = str(batch[-1]["id"])
+        last = batch[-1]
+        if not isinstance(last, dict) or not isinstance(last.get("id"), str) or not last["id"]:
+            raise CrawlerError(
+                f"OpenReview answered {_describe(query)} with a page whose last note has no id, so the "
+                f"next page cannot be asked for; pages already fetched are kept under {cache.root}"
+            )
+        after = last["id"]
         index += 1
     return listing
 
@@ -198,6 +204,12 @@ def _fetch_page(
                 f"OpenReview answered {_describe(query)} with something that is not JSON "
                 f"(HTTP {traffic.last.status_code}): {_short(exc)}"
             ) from exc
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # openreview-py builds Note objects from what the server sent and trips over a note of the
+            # wrong shape; the crawler keeps the raw JSON anyway, and the notes are checked later.
+            if traffic.last is not None and traffic.last.status_code == 200:
+                return _envelope(traffic, query, kwargs)
+            raise CrawlerError(f"openreview-py failed on {_describe(query)}: {_short(exc)}") from exc
         if attempt < policy.attempts:
             policy.sleep(policy.wait(attempt))
     raise CrawlerError(

@@ -14,9 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from reports.census import baseline
+from reports.census import attribution, baseline
+from reports.census.attribution import Resolutions
+from reports.census.domains import DomainRow, by_domain, code_sources
 from reports.census.intervals import Proportion, wilson
-from reports.census.load import CensusTables, as_bool, column
+from reports.census.load import CensusTables, as_bool, column, same_repository
 from reports.census.signals import SIGNALS, code_base_signals
 
 #: Framework columns of frameworks.csv, in display order, with their display names.
@@ -32,7 +34,17 @@ FRAMEWORKS: dict[str, str] = {
 }
 
 #: Clone outcomes in the order the report lists them; unknown ones follow alphabetically.
-STATUS_ORDER = ("ok", "not_found", "timeout", "too_large", "not_a_repository", "error", "not_attempted")
+STATUS_ORDER = (
+    "ok",
+    "not_found",
+    "timeout",
+    "network",
+    "too_large",
+    "not_a_repository",
+    "invalid",
+    "error",
+    "not_attempted",
+)
 
 #: Presentation tiers in the order the report lists them (see :func:`decision_tier`).
 TIER_ORDER = ("poster", "spotlight", "talk", "oral")
@@ -71,6 +83,12 @@ class CensusSummary:
     top_n: int
     package_ranking: pd.DataFrame = field(repr=False)
     signals: dict[str, Proportion | None] = field(default_factory=dict)
+    code_sources: dict[str, int] = field(default_factory=dict)
+    domains: list[DomainRow] = field(default_factory=list)
+    primary: dict[str, Proportion] | None = None
+    resolutions: Resolutions | None = None
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+    published_here: dict[str, int] | None = None
 
     @property
     def top_packages(self) -> pd.DataFrame:
@@ -89,6 +107,8 @@ class CensusSummary:
         rows = []
         for fig in baseline.FIGURES:
             value = ours.get(fig.key)
+            primary = self.primary.get(fig.key) if self.primary else None
+            here = self.published_here.get(fig.key) if self.published_here else None
             rows.append(
                 {
                     "key": fig.key,
@@ -97,6 +117,8 @@ class CensusSummary:
                     "this_census": value,
                     "difference": None if value is None else value - fig.published,
                     "note": fig.note,
+                    "this_census_primary": primary.k if primary else None,
+                    "published_method_here": here,
                 }
             )
         return rows
@@ -120,6 +142,7 @@ class CensusSummary:
                 "with_code_by_tier": {tier: prop(p) for tier, p in self.with_code_by_tier.items()},
                 "github_links": self.github_links,
                 "with_repo_url": self.with_repo_url,
+                "code_sources": dict(self.code_sources),
             },
             "hosts": dict(self.hosts),
             "host_kinds": dict(self.host_kinds),
@@ -132,6 +155,10 @@ class CensusSummary:
                 "not_parsed": dict(self.not_parsed),
             },
             "frameworks": {key: prop(p) for key, p in self.frameworks.items()},
+            "primary_frameworks": (
+                {key: prop(p) for key, p in self.primary.items()} if self.primary is not None else None
+            ),
+            "resolutions": self.resolutions.as_dict() if self.resolutions else None,
             "framework_co_use": [{"frameworks": [a, b], "code_bases": count} for a, b, count in self.co_use],
             "multiple_frameworks": self.multiple_frameworks,
             "no_framework": self.no_framework,
@@ -144,7 +171,9 @@ class CensusSummary:
                 ],
             },
             "signals": {key: prop(p) for key, p in self.signals.items()},
+            "domains": [row.as_dict() for row in self.domains],
             "baseline": self.baseline_rows() if self.venue == baseline.BASELINE_VENUE else [],
+            "baseline_disagreements": self.disagreements if self.venue == baseline.BASELINE_VENUE else [],
         }
 
 
@@ -278,10 +307,14 @@ def used_dependencies(dependencies: pd.DataFrame) -> pd.DataFrame:
 def package_ranking(dependencies: pd.DataFrame, units: set[str]) -> pd.DataFrame:
     """Packages by number of the given code bases using them; ties broken by package name.
 
-    A package declared in requirements.txt and imported too counts once per code base.
+    A package declared in requirements.txt and imported too counts once per code base, and so does an
+    alias family (``canonical`` column: ``tensorflow-gpu`` declared and ``tensorflow`` imported).
     """
     deps = used_dependencies(dependencies)
     deps = deps[deps["unit"].isin(units)]
+    if "canonical" in deps.columns:  # one name per alias family (tensorflow-gpu counts as tensorflow)
+        family = column(deps, "canonical")
+        deps = deps.assign(package=family.where(family != "", deps["package"]))
     ranking = (
         deps.drop_duplicates(["unit", "package"])
         .groupby("package", as_index=False)["unit"]
@@ -323,10 +356,18 @@ def summarize(
     link_hosts = code_hosts(with_code)
     hosts = counts_sorted(link_hosts)
 
-    # Repositories: distinct clone URLs of accepted papers, with their clone outcome.
+    # Repositories: distinct clone URLs of accepted papers (one per identity key, in the form repos.csv
+    # wrote), with their clone outcome.
+    accepted = accepted.assign(
+        repo_url=same_repository(column(accepted, "repo_url"), column(tables.repos, "repo_url"))
+    )
     repo_urls = column(accepted, "repo_url")
     distinct = sorted(set(repo_urls[repo_urls != ""]))
-    status_of = dict(zip(column(tables.repos, "repo_url"), column(tables.repos, "status"), strict=True))
+    # repos.csv has a row per (repository, ref): a repository counts as cloned when any of its refs was.
+    status_of: dict[str, str] = {}
+    for url, status in zip(column(tables.repos, "repo_url"), column(tables.repos, "status"), strict=True):
+        if status_of.get(url) != "ok":
+            status_of[url] = status
     statuses = pd.Series([status_of.get(url, "") or "not_attempted" for url in distinct], dtype=str)
     ok = {url for url, status in zip(distinct, statuses, strict=True) if status == "ok"}
 
@@ -371,6 +412,14 @@ def summarize(
         top_n=top_n,
         package_ranking=ranking,
         signals=signal_shares(tables, units),
+        code_sources=code_sources(accepted),
+        domains=by_domain(linked, parsed, fw),
+        primary=attribution.primary_shares(with_units(tables.frameworks), parsed, list(fw.columns)),
+        resolutions=attribution.resolutions(deps, set(parsed)),
+        disagreements=baseline.disagreements(
+            with_units(tables.frameworks), parsed, baseline.display_names(parsed)
+        ),
+        published_here=baseline.published_here(with_units(tables.frameworks), parsed),
     )
 
 

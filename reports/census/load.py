@@ -1,8 +1,10 @@
-"""Read a census folder's CSVs as strings, tolerating optional columns and optional files.
+"""Read a census folder's CSVs as strings, each validated against its contract first.
 
-The step outputs are written by other packages whose schemas may grow; everything is read as text
-(no type guessing, empty cells stay empty strings) and normalised here, so aggregation never trips
-over ``"True"`` vs ``True`` vs ``1`` or a missing optional column.
+The step outputs are written by other packages whose schemas may grow: every file is checked by
+``core.schemas`` (required columns present, cells of the right kind, extra columns allowed), then
+read as text (no type guessing, empty cells stay empty strings) and normalised here, so aggregation
+never trips over ``"True"`` vs ``True`` vs ``1`` or a missing optional column, and a file that breaks
+its contract is one line naming the row instead of a report built on garbage.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from core import schemas
+from core.identity import repo_key
+
 #: Which command produces each required file, for the error message when one is missing.
 PRODUCER = {
     "papers.csv": "audit crawl VENUE --out {dir}",
     "repos.csv": "audit clone {dir}",
     "dependencies.csv": "audit deps {dir}",
     "frameworks.csv": "audit deps {dir}",
+    "checklist.csv": "audit checklist {dir}",
 }
 
 #: Per-code-base reproducibility signals written by `audit deps` (optional: older folders lack it).
@@ -44,18 +50,25 @@ class CensusTables:
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """A CSV with every cell as ``str`` and empty cells as ``""`` (never NaN).
+    """A validated CSV with every cell as ``str`` and empty cells as ``""`` (never NaN).
 
-    An empty or malformed file (a crash mid-write, a bad hand edit) is a one-line error naming the
-    command that writes it again, not a pandas traceback.
+    A file that breaks its contract (empty, truncated, not UTF-8, required columns missing, a bad
+    cell) is a one-line :class:`core.schemas.SchemaError` naming the row and the command that writes
+    the file again, not a pandas traceback.
     """
+    if path.name in schemas.TABLES:
+        table = schemas.read_table(path)
+        columns = [name for name in table.header if name]
+        return pd.DataFrame(table.rows, columns=columns, dtype=str) if table.rows else _empty(columns)
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        producer = PRODUCER.get(path.name)
-        remedy = f"; rerun `{producer.format(dir=path.parent)}`" if producer else ""
         reason = " ".join(str(exc).split())[:120]
-        raise MissingInput(f"{path} cannot be read as a CSV table ({reason}){remedy}") from exc
+        raise MissingInput(f"{path} cannot be read as a CSV table ({reason})") from exc
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([], dtype=str) for name in columns})
 
 
 def column(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:
@@ -89,3 +102,16 @@ def load_tables(directory: Path) -> CensusTables:
     return CensusTables(
         papers=papers, repos=repos, dependencies=dependencies, frameworks=frameworks, signals=signals
     )
+
+
+def same_repository(urls: pd.Series, cloned: pd.Series) -> pd.Series:
+    """Each URL in one written form per repository: ``Owner/Repo`` and ``owner/repo`` are one.
+
+    The form repos.csv recorded wins (that is the folder `audit deps` analysed), else the first form
+    seen; see :func:`core.identity.repo_key`.
+    """
+    form: dict[str, str] = {}
+    for url in [*cloned, *urls]:
+        if url:
+            form.setdefault(repo_key(url), url)
+    return urls.map(lambda url: form.get(repo_key(url), url) if url else url)

@@ -16,12 +16,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from core import atomic
+from core import atomic, schemas
 from reports.census import baseline
 from reports.census.aggregate import FRAMEWORKS, WORDCLOUD_WORDS, CensusSummary, summarize
 from reports.census.charts import frameworks_chart, top_tools_chart
+from reports.census.checklist import CHECKLIST_FILE, ITEMS, ChecklistSummary, summarize_checklist
+from reports.census.domains import SOURCE_LABELS
 from reports.census.intervals import Proportion
-from reports.census.load import SIGNALS_FILE, load_tables
+from reports.census.load import SIGNALS_FILE, load_tables, read_csv
 from reports.census.signals import SIGNALS
 from reports.census.wordcloud import wordcloud_image
 
@@ -39,6 +41,7 @@ SOURCES = (
     "all_tools.csv",
     SIGNALS_FILE,
     "crawl.json",
+    CHECKLIST_FILE,
 )
 
 STATUS_LABELS = {
@@ -47,6 +50,8 @@ STATUS_LABELS = {
     "timeout": "clone timed out",
     "too_large": "larger than the size limit",
     "not_a_repository": "link is not a git repository",
+    "network": "network error (rerun to retry)",
+    "invalid": "content git refuses to check out",
     "error": "other clone error",
     "not_attempted": "not in repos.csv (clone not run for it)",
     "no_dependencies_found": "cloned, but no declared file and no resolvable import",
@@ -79,18 +84,43 @@ def source_files(directory: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+#: Below this share of cloned repositories the report opens with a banner: its shares describe a
+#: subset that may differ from the venue (deleted repositories, or a census run offline).
+LOW_COVERAGE = 0.8
+
+
+def coverage(summary: CensusSummary) -> dict[str, Any]:
+    """How many of the venue's repositories the numbers rest on, and the banner text when few."""
+    distinct, cloned = summary.repos_distinct, summary.repos_cloned
+    share = cloned / distinct if distinct else None
+    low = share is not None and share < LOW_COVERAGE
+    warning = ""
+    if low:
+        failed = ", ".join(
+            f"{n} {STATUS_LABELS.get(status, status).split(' (')[0]}"
+            for status, n in summary.repos_status.items()
+            if status != "ok"
+        )
+        warning = (
+            f"Only {cloned} of {distinct} repositories ({share:.0%}) could be cloned ({failed}): the "
+            f"framework, package and signal numbers below describe those {cloned} only, not the venue."
+        )
+    return {"cloned": cloned, "distinct": distinct, "share": share, "low": low, "warning": warning}
+
+
 #: Fields of the crawl step's crawl.json worth repeating in the report (where the rows came from).
 CRAWL_FIELDS = ("source", "api", "base_url", "file", "written_at")
 
 
 def crawl_provenance(directory: Path) -> dict[str, Any] | None:
-    """Where papers.csv came from (API and base URL, or an exported file), if the crawl recorded it."""
-    try:
-        data = json.loads((directory / "crawl.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """Where papers.csv came from (API and base URL, or an exported file), if the crawl recorded it.
+
+    crawl.json is optional; when present it is validated like every input (a broken one is one line).
+    """
+    path = directory / "crawl.json"
+    if not path.is_file():
         return None
-    if not isinstance(data, dict):
-        return None
+    data = schemas.read_document(path)
     return {key: data[key] for key in CRAWL_FIELDS if key in data}
 
 
@@ -109,15 +139,70 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["pct"] = percent
+    env.filters["md_cell"] = md_cell
     return env
 
 
-def _context(summary: CensusSummary, document: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
+def md_cell(text: object) -> str:
+    """Text safe inside a Markdown table cell (pipes escaped, one line)."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+#: Short item names for the breakdown and per-repository tables.
+CHECKLIST_SHORT = {
+    "dependencies": "dependencies",
+    "training": "training",
+    "evaluation": "evaluation",
+    "pretrained": "pre-trained",
+    "results": "results",
+}
+
+
+def _md_row(row: dict[str, Any]) -> list[str]:
+    """One per-repository row of report.md: each verdict links to its evidence at the cloned commit."""
+    cells = [md_cell(row["name"]), row["tier"], str(row["items_met"])]
+    for item in CHECKLIST_SHORT:
+        evidence = row["items"][item]
+        if evidence["url"]:
+            cells.append(f"[{evidence['verdict']}]({evidence['url']})")
+        elif evidence["location"]:
+            cells.append(f"{evidence['verdict']} `{md_cell(evidence['location']).replace('`', '')}`")
+        else:
+            cells.append(evidence["verdict"])
+    return cells
+
+
+def _checklist_context(checklist: ChecklistSummary | None) -> dict[str, Any]:
+    breakdowns = []
+    if checklist is not None:
+        breakdowns = [
+            ("tier", checklist.by_tier, {}),
+            ("framework", checklist.by_framework, dict(FRAMEWORKS, none="none of them")),
+            ("research domain", checklist.by_domain, {}),
+        ]
     return {
+        "checklist": checklist,
+        "checklist_md_rows": [_md_row(row) for row in checklist.rows] if checklist is not None else [],
+        "checklist_items": ITEMS,
+        "checklist_short": CHECKLIST_SHORT,
+        "checklist_breakdowns": breakdowns,
+    }
+
+
+def _context(
+    summary: CensusSummary,
+    document: dict[str, Any],
+    images: dict[str, str],
+    checklist: ChecklistSummary | None = None,
+) -> dict[str, Any]:
+    used = [k for k, p in summary.frameworks.items() if p.k > 0]
+    return {
+        **_checklist_context(checklist),
         "s": summary,
         "doc": document,
         "images": images,
         "crawl": document["crawl"],
+        "coverage": document["coverage"],
         "framework_names": FRAMEWORKS,
         **_host_rows(summary.hosts),
         "unused_frameworks": [FRAMEWORKS.get(k, k) for k, p in summary.frameworks.items() if p.k == 0],
@@ -126,6 +211,13 @@ def _context(summary: CensusSummary, document: dict[str, Any], images: dict[str,
         "baseline_rows": document["baseline"],
         "baseline_summary": baseline.SUMMARY,
         "wordcloud_words": WORDCLOUD_WORDS,
+        "source_labels": SOURCE_LABELS,
+        # Domain columns: the frameworks some parsed code base uses (all of them would not fit).
+        "domain_frameworks": used,
+        "domain_header": "".join(f" {FRAMEWORKS.get(k, k)} [95% CI] |" for k in used),
+        "domain_cells": lambda row: "".join(
+            f" {row.frameworks[k].k} {percent(row.frameworks[k])} |" for k in used
+        ),
     }
 
 
@@ -174,7 +266,13 @@ def render_census(
         max_words=WORDCLOUD_WORDS,
     )
 
+    checklist_csv = directory / CHECKLIST_FILE
+    checklist_table = read_csv(checklist_csv) if checklist_csv.is_file() else None
+    checklist = summarize_checklist(tables.papers, tables.frameworks, checklist_table)
+
     document = summary.to_json()
+    document["checklist"] = None if checklist is None else checklist.to_json()
+    document["coverage"] = coverage(summary)
     document["crawl"] = crawl_provenance(directory)
     document["sources"] = source_files(directory)
     atomic_write_bytes(
@@ -183,10 +281,12 @@ def render_census(
 
     env = _environment()
     names = ("top_tools.png", "frameworks.png", "wordcloud.png")
-    markdown = env.get_template("census.md.j2").render(_context(summary, document, {n: n for n in names}))
+    markdown = env.get_template("census.md.j2").render(
+        _context(summary, document, {n: n for n in names}, checklist)
+    )
     atomic_write_bytes(directory / "report.md", markdown.encode())
     embedded = {n: _data_uri(directory / n) for n in names}
-    html = env.get_template("census.html.j2").render(_context(summary, document, embedded))
+    html = env.get_template("census.html.j2").render(_context(summary, document, embedded, checklist))
     report = directory / "report.html"
     atomic_write_bytes(report, html.encode())
     return report

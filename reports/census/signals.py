@@ -36,6 +36,8 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("python_version", "States the Python version"),
     Signal("container_or_env", "Ships a Dockerfile or a conda environment file"),
     Signal("undeclared_imports", "Imports packages it does not declare", among_declared=True),
+    Signal("python2", "Python 2 code (does not run on Python 3 as written)"),
+    Signal("notebook_only", "Notebooks only, no .py file"),
 )
 
 KEYS = [s.key for s in SIGNALS]
@@ -78,6 +80,8 @@ FROM_SIGNALS_FILE: dict[str, Callable[[pd.DataFrame], pd.Series | None]] = {
     "python_version": _text("python_version"),
     "container_or_env": _any_flag("has_dockerfile", "has_environment_file"),
     "undeclared_imports": _undeclared,
+    "python2": _flag("python2"),
+    "notebook_only": _flag("notebook_only"),
 }
 
 
@@ -93,6 +97,8 @@ def _is_pinned(specifier: str) -> bool:
 
 def from_dependencies(deps: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     """Signals visible in dependencies.csv alone (``deps`` has a ``unit`` column); index: unit."""
+    family = column(deps, "canonical")  # alias families: declared tensorflow-gpu covers import tensorflow
+    deps = deps.assign(family=family.where(family != "", column(deps, "package")))
     imported = deps["source"].map(is_import_source)
     declared, imports = deps[~imported], deps[imported]
     rows = []
@@ -101,7 +107,7 @@ def from_dependencies(deps: pd.DataFrame, units: list[str]) -> pd.DataFrame:
         kinds = {s.lower() for s in mine["source"]}
         specs = mine.loc[mine["package"] != "", "specifier"]
         has_declared = len(mine) > 0
-        undeclared = set(imports.loc[imports["unit"] == unit, "package"]) - set(mine["package"]) - {""}
+        undeclared = set(imports.loc[imports["unit"] == unit, "family"]) - set(mine["family"]) - {""}
         rows.append(
             {
                 "unit": unit,
@@ -111,6 +117,8 @@ def from_dependencies(deps: pd.DataFrame, units: list[str]) -> pd.DataFrame:
                 "python_version": None,
                 "container_or_env": bool(kinds & {"dockerfile", "environment.yml", "environment.yaml"}),
                 "undeclared_imports": bool(undeclared) if has_declared else None,
+                "python2": None,
+                "notebook_only": None,
             }
         )
     return pd.DataFrame(rows, columns=["unit", *KEYS], dtype=object).set_index("unit")

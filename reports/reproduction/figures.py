@@ -4,16 +4,24 @@ Each function writes one PNG and returns its path, or None when the data for it 
 per-class file, no dense arm, no claim with a difference), so the report simply leaves it out.
 Figures are built as :class:`matplotlib.figure.Figure` objects rendered by Agg, never through
 pyplot, so no global backend or figure registry is touched (safe in servers and test runs).
+
+The same data gives the same PNG bytes, so ``audit report DIR`` re-renders a folder byte-identically:
+a fixed DPI, no PNG metadata (matplotlib writes its version as "Software"), and matplotlib's default
+style whatever a user's matplotlibrc says.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import style as mpl_style
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -27,12 +35,34 @@ VERDICT_COLORS = {
     "not_applicable": "#6e7781",
 }
 DPI = 110
+#: PNG text chunks written: none (matplotlib's default adds its version as "Software").
+PNG_METADATA: dict[str, Any] = {"Software": None}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _default_style(function: _F) -> _F:
+    """Draw under matplotlib's default style, so a user's matplotlibrc cannot change the figure."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with mpl_style.context("default"):
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    with atomic.replacing(path) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png", metadata=PNG_METADATA)
+    return path
 
 
 def _remaining_percent(sparsity: pd.Series) -> pd.Series:
     return (1 - pd.to_numeric(sparsity, errors="coerce")) * 100
 
 
+@_default_style
 def accuracy_vs_sparsity(
     runs: pd.DataFrame,
     claims: tuple[Claim, ...],
@@ -106,9 +136,7 @@ def accuracy_vs_sparsity(
         "Runs per arm: seeds (dots), mean and 95% CI; paper values (this protocol) in black", fontsize=9
     )
     fig.tight_layout()
-    with atomic.replacing(path) as tmp:
-        fig.savefig(tmp, dpi=DPI, format="png")
-    return path
+    return _save(fig, path)
 
 
 def _overlay_reported(ax: Axes, claims: list[Claim], metric: str) -> None:
@@ -165,6 +193,7 @@ def per_class_changes(per_class: pd.DataFrame) -> pd.DataFrame:
 MAX_PER_CLASS_GROUPS = 6
 
 
+@_default_style
 def per_class_change(changes: pd.DataFrame, path: Path) -> Path | None:
     """Grouped bars: per class, the accuracy change after pruning (pruned − dense), 95 % CI whiskers.
 
@@ -208,11 +237,10 @@ def per_class_change(changes: pd.DataFrame, path: Path) -> Path | None:
     ax.grid(True, axis="y", alpha=0.25)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic.replacing(path) as tmp:
-        fig.savefig(tmp, dpi=DPI, format="png")
-    return path
+    return _save(fig, path)
 
 
+@_default_style
 def forest(verdicts: pd.DataFrame, path: Path) -> Path | None:
     """One row per claim: the tested difference Δ̂ with its 1−2α CI, the ±δ band shaded, colour = verdict.
 
@@ -249,6 +277,4 @@ def forest(verdicts: pd.DataFrame, path: Path) -> Path | None:
     ax.set_title("Per-claim difference with its 1−2α CI (90% at α = 0.05)", fontsize=9)
     ax.grid(True, axis="x", alpha=0.25)
     fig.tight_layout()
-    with atomic.replacing(path) as tmp:
-        fig.savefig(tmp, dpi=DPI, format="png")
-    return path
+    return _save(fig, path)

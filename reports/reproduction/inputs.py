@@ -1,11 +1,15 @@
 """Read a reproduction output folder: claims.json, runs.csv, per_class.csv, environment.json.
 
-Tolerant of what the engine adds (extra top-level keys in claims.json, extra columns, a missing
-per_class.csv or environment.json); strict about the contract in :mod:`core.claims`.
+Every file is validated against its contract (``core.schemas``) before a number is judged: runs.csv
+with garbage or without the run columns is one line naming the row, not a pandas traceback or
+"4 inconclusive" judged from zero runs. Tolerant of what the engine adds (extra top-level keys in
+claims.json, extra columns, a missing per_class.csv or environment.json); strict about the contract in
+:mod:`core.claims`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -14,7 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from core.claims import Claim, ClaimSet
+from core import schemas
+from core.claims import Claim
 
 CLAIM_FIELDS = {f.name for f in fields(Claim)}
 
@@ -38,17 +43,27 @@ class ReproductionInputs:
     environment: dict[str, Any]
     #: extra top-level entries of claims.json (e.g. a protocol description), shown in the report.
     claims_extra: dict[str, Any] = field(default_factory=dict)
-    #: SHA-256 recomputed from the claims as read (ClaimSet.content_hash()).
+    #: SHA-256 recomputed from claims.json as it is now (see :func:`claims_hash`).
     content_hash: str = ""
     #: the hash the engine wrote into claims.json, if any.
     content_hash_recorded: str | None = None
     notes: tuple[str, ...] = ()
+    #: the registration hash environment.json recorded when the runs finished ("claims_hash"), if any.
+    registration_hash: str | None = None
 
     @property
     def content_hash_matches(self) -> bool | None:
-        if self.content_hash_recorded is None:
+        """Whether every recorded hash (claims.json's own, environment.json's) matches the claims as
+        read; None when neither was recorded (nothing shows the claims came first)."""
+        recorded = [h for h in (self.content_hash_recorded, self.registration_hash) if h is not None]
+        if not recorded:
             return None
-        return self.content_hash_recorded == self.content_hash
+        return all(h == self.content_hash for h in recorded)
+
+    @property
+    def claims_changed(self) -> bool:
+        """A broken pre-registration: claims.json was edited after the runs (a recorded hash differs)."""
+        return self.content_hash_matches is False
 
 
 def claim_from_dict(data: dict[str, Any]) -> Claim:
@@ -77,19 +92,18 @@ def read_inputs(out_dir: Path) -> ReproductionInputs:
     for required in ("claims.json", "runs.csv"):
         if not (out_dir / required).exists():
             raise MissingInput(f"{out_dir / required} is missing; is this a reproduction output folder?")
+    raw = schemas.read_document(out_dir / "claims.json")
     try:
-        raw = json.loads((out_dir / "claims.json").read_text())
-        claims = tuple(claim_from_dict(c) for c in raw.get("claims", []))
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise MissingInput(f"{out_dir / 'claims.json'} is not a claims file ({exc})") from exc
-    try:
-        runs = pd.read_csv(out_dir / "runs.csv")
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise MissingInput(f"{out_dir / 'runs.csv'} is empty or malformed ({exc})") from exc
+        claims = tuple(claim_from_dict(c) for c in raw["claims"])
+    except (ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:160]
+        problem = f"a claim does not fit core.claims ({reason})"
+        raise schemas.SchemaError(out_dir / "claims.json", problem) from exc
+    runs = _frame(out_dir / "runs.csv")
     per_class_path = out_dir / "per_class.csv"
-    per_class = pd.read_csv(per_class_path) if per_class_path.exists() else pd.DataFrame()
+    per_class = _frame(per_class_path) if per_class_path.exists() else pd.DataFrame()
     env_path = out_dir / "environment.json"
-    environment = json.loads(env_path.read_text()) if env_path.exists() else {}
+    environment = schemas.read_document(env_path) if env_path.exists() else {}
 
     notes: list[str] = []
     paper_id = str(raw.get("paper_id") or _single(runs, "paper_id") or "")
@@ -106,7 +120,8 @@ def read_inputs(out_dir: Path) -> ReproductionInputs:
     if "protocol" in per_class:
         per_class = per_class[per_class["protocol"].astype(str) == protocol].reset_index(drop=True)
 
-    recorded = raw.get("content_hash") or environment.get("claims_hash")
+    recorded = raw.get("content_hash")
+    registered = environment.get("claims_hash") if isinstance(environment, dict) else None
     extra = {k: v for k, v in raw.items() if k not in ("paper_id", "claims", "content_hash")}
     return ReproductionInputs(
         out_dir=out_dir,
@@ -117,10 +132,30 @@ def read_inputs(out_dir: Path) -> ReproductionInputs:
         per_class=per_class,
         environment=environment,
         claims_extra=extra,
-        content_hash=ClaimSet(paper_id=str(raw.get("paper_id", "")), claims=claims).content_hash(),
+        content_hash=claims_hash(raw),
         content_hash_recorded=str(recorded) if recorded else None,
         notes=tuple(notes),
+        registration_hash=str(registered) if registered else None,
     )
+
+
+def claims_hash(raw: dict[str, Any]) -> str:
+    """The content hash of claims.json's claims as stored (``ClaimSet.to_json()``'s canonical form).
+
+    Hashed from the JSON as read, not from :class:`Claim` objects rebuilt from it: a field added to
+    ``Claim`` later must not make every older folder look edited, and an edit to any key of a claim,
+    known or not, must change the hash.
+    """
+    body = {"paper_id": raw.get("paper_id", ""), "claims": raw.get("claims", [])}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, indent=2).encode()).hexdigest()
+
+
+def _frame(path: Path) -> pd.DataFrame:
+    """A CSV validated against its contract, then read by pandas with the usual type inference."""
+    table = schemas.read_table(path)
+    if not table.rows:
+        return pd.DataFrame(columns=[name for name in table.header if name])
+    return pd.read_csv(path)
 
 
 def _single(frame: pd.DataFrame, column: str) -> str | None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import math
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from core import atomic
@@ -15,23 +18,44 @@ from reports.reproduction.figures import VERDICT_COLORS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-#: per-seed table columns, in this order when present in runs.csv.
-PER_SEED_COLUMNS = [
-    "seed",
-    "arm",
-    "model",
-    "target_sparsity",
-    "sparsity",
-    "round",
-    "test_accuracy",
-    "val_accuracy",
-    "test_loss",
-    "early_stop_iteration",
-    "iterations",
-    "wall_s",
-    "device",
-    "state_hash",
-]
+#: per-seed table columns, in this order when present in runs.csv, with their headers. Columns
+#: with one value in every row are stated once above the table instead (the table must fit 1280 px).
+PER_SEED_COLUMNS = {
+    "seed": "seed",
+    "arm": "arm",
+    "model": "model",
+    "dataset": "data",
+    "round": "round",
+    "target_sparsity": "target sparsity",
+    "sparsity": "measured sparsity",
+    "effective_sparsity": "effective sparsity",
+    "test_accuracy": "test acc. (%)",
+    "val_accuracy": "val. acc. (%)",
+    "test_loss": "test loss",
+    "early_stop_iteration": "early stop (iter.)",
+    "iterations": "iter.",
+    "wall_s": "wall (s)",
+    "device": "device",
+    "state_hash": "state",
+}
+#: the same columns named in a sentence ("Every run: ...") when their value is constant.
+LONG_LABELS = {
+    "dataset": "dataset",
+    "target_sparsity": "target sparsity",
+    "sparsity": "measured sparsity",
+    "effective_sparsity": "effective sparsity",
+    "test_accuracy": "test accuracy (%)",
+    "val_accuracy": "validation accuracy (%)",
+    "test_loss": "test loss",
+    "early_stop_iteration": "early-stopping iteration",
+    "iterations": "iterations",
+    "wall_s": "wall time (s)",
+    "state_hash": "state",
+}
+#: never moved above the table: they identify the row.
+ROW_KEYS = ("seed", "arm")
+#: text columns (left-aligned); the others are numbers.
+TEXT_COLUMNS = ("arm", "model", "dataset", "device", "state_hash")
 
 
 def fmt(value: Any, digits: int = 2) -> str:
@@ -81,6 +105,7 @@ def percent(value: Any, digits: int = 2) -> str:
 #: decimals per per-seed column; other columns are shown as they are.
 CELL_DIGITS = {
     "sparsity": 4,
+    "effective_sparsity": 4,
     "target_sparsity": 4,
     "test_loss": 4,
     "val_loss": 4,
@@ -112,6 +137,18 @@ def verdict_word(verdict: str) -> str:
     return verdict.replace("_", " ")
 
 
+def code_spans(value: Any) -> markupsafe.Markup:
+    """Plain text for HTML with its `backtick` spans as <code>: headline and notes are written once,
+    as Markdown-flavoured text, for both templates. The text is escaped first."""
+    escaped = str(markupsafe.escape(str(value)))
+    return markupsafe.Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
+def md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: no line breaks, pipes escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
 def data_uri(path: Path) -> str:
     """A PNG as a data: URI so the HTML needs no other file."""
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
@@ -134,6 +171,8 @@ def environment() -> jinja2.Environment:
         percent=percent,
         cell=cell,
         plain=plain,
+        md=md_cell,
+        code=code_spans,
     )
     env.globals["verdict_colors"] = VERDICT_COLORS
     return env
@@ -144,15 +183,40 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def per_seed_table(runs: pd.DataFrame) -> tuple[list[str], list[dict[str, Any]]]:
-    columns = [c for c in PER_SEED_COLUMNS if c in runs]
+@dataclass(frozen=True)
+class PerSeedTable:
+    """The per-seed runs as the report shows them: varying columns in the table, constant ones above."""
+
+    columns: list[str]
+    labels: dict[str, str]
+    rows: list[dict[str, Any]]
+    #: (header, value) of columns with a single value in every row
+    constants: list[tuple[str, str]]
+    seeds: list[int]
+    text_columns: tuple[str, ...] = TEXT_COLUMNS
+
+
+def per_seed_table(runs: pd.DataFrame) -> PerSeedTable:
+    present = [c for c in PER_SEED_COLUMNS if c in runs]
     sort = [c for c in ("arm", "target_sparsity", "round", "seed") if c in runs]
-    table = runs[columns].sort_values(sort) if sort else runs[columns]
+    table = runs[present].sort_values(sort, kind="stable") if sort else runs[present]
     rows = records(table)
     for row in rows:
         if row.get("state_hash"):
-            row["state_hash"] = str(row["state_hash"])[:12]
-    return columns, rows
+            row["state_hash"] = str(row["state_hash"])[:8]
+    constants, columns = [], []
+    for column in present:
+        values = {cell(row[column], column) for row in rows}
+        if len(rows) > 1 and len(values) == 1 and column not in ROW_KEYS:
+            constants.append((LONG_LABELS.get(column, column.replace("_", " ")), values.pop()))
+        else:
+            columns.append(column)
+    seeds = (
+        sorted({int(s) for s in pd.to_numeric(runs["seed"], errors="coerce").dropna()})
+        if "seed" in runs
+        else []
+    )
+    return PerSeedTable(columns, {c: PER_SEED_COLUMNS[c] for c in columns}, rows, constants, seeds)
 
 
 def render(context: dict[str, Any], out_dir: Path, figures: dict[str, Path | None]) -> tuple[Path, Path]:

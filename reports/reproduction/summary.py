@@ -11,6 +11,7 @@ import pandas as pd
 
 from core import stats
 from core.claims import Claim
+from reports.reproduction.harm import harm_flags, harm_rule
 from reports.reproduction.inputs import ReproductionInputs
 from reports.reproduction.verdicts import per_seed, select_rows
 
@@ -132,10 +133,15 @@ def variability(runs: pd.DataFrame, metric: str = "test_accuracy") -> pd.DataFra
 
 
 def per_class_harm(changes: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per pruned condition: the mean change over classes and the most-harmed class with its CI."""
+    """Per pruned condition: the mean change over classes and the most-harmed class with its CI.
+
+    ``n_classes_hurt`` counts classes flagged harmed with the false discovery rate controlled across
+    classes and conditions (``harm.harm_flags``); ``harm_rule`` is the sentence that says so.
+    """
     out: list[dict[str, Any]] = []
     if changes.empty:
         return out
+    changes = harm_flags(changes)
     for (model, arm, target, rnd), g in changes.groupby(
         ["model", "arm", "target_sparsity", "round"], sort=True
     ):
@@ -151,40 +157,109 @@ def per_class_harm(changes: pd.DataFrame) -> list[dict[str, Any]]:
                 "worst_change": float(worst["change"]),
                 "worst_ci_low": float(worst["ci_low"]),
                 "worst_ci_high": float(worst["ci_high"]),
-                "n_classes_hurt": int((g["ci_high"] < 0).sum()),
+                "n_classes_hurt": int(g["harmed"].sum()),
                 "n_classes": len(g),
+                "harm_rule": harm_rule(changes),
             }
         )
     return out
 
 
-def provenance(inputs: ReproductionInputs) -> dict[str, Any]:
-    """Claims hash (recomputed and recorded), commit, image, packages, and the runs' state hashes."""
-    env = inputs.environment
-    states = _unique(inputs.runs, "state_hash")
-    scalars = {
-        k: v
-        for k, v in env.items()
-        if isinstance(v, str | int | float | bool) and k not in ("packages", "package_versions")
-    }
+#: environment.json keys that provenance() shows in its own lines; anything else is listed once
+#: under "other recorded settings", so nothing is hidden and nothing appears twice.
+_SHOWN = {
+    "paper_id", "protocol", "protocol_config", "project", "git_commit", "commit", "project_commit",
+    "git_dirty", "runner", "image_digest", "image", "docker_image", "jobs", "device", "python",
+    "platform", "machine", "packages", "package_versions", "determinism", "seeds", "failed_seeds",
+    "claims_hash",
+}  # fmt: skip
+
+
+def provenance(inputs: ReproductionInputs, registration_text: str = "") -> list[dict[str, str]]:
+    """Where every number comes from, each fact once: (label, value) lines for both templates.
+
+    Absolute paths recorded by the runner (a wheelhouse folder) are shown by their last component:
+    a published report must not leak a machine's folders.
+    """
+    env = inputs.environment if isinstance(inputs.environment, dict) else {}
+    project = env.get("project") if isinstance(env.get("project"), dict) else {}
+    lines: list[dict[str, str]] = []
+
+    def add(label: str, value: Any, code: bool = False) -> None:
+        if value not in (None, "", [], {}):
+            lines.append({"label": label, "value": str(value), "code": "yes" if code else ""})
+
+    add("Claims (SHA-256 of claims.json's claims)", inputs.content_hash, code=True)
+    add("Pre-registration", registration_text)
+    commit = project.get("git_commit") or _env_get(env, "git_commit", "commit", "project_commit")
+    version = project.get("version")
+    code = ", ".join(
+        p for p in (f"audit {version}" if version else "", f"commit {commit}" if commit else "") if p
+    )
+    dirty = project.get("git_dirty", env.get("git_dirty"))
+    if code and dirty:
+        code += " (with uncommitted changes: the commit alone does not identify the code)"
+    add("Code", code)
+    runner = env.get("runner")
+    image = _env_get(env, "image_digest", "image", "docker_image")
+    if runner:
+        text = str(runner) + (f", image {image}" if image else "")
+        if env.get("jobs"):
+            text += f", {env['jobs']} seed(s) at a time"
+        add("Runner", text)
+    device = env.get("device")
+    if isinstance(device, dict):
+        name = device.get("name") or ""
+        text = f"{name} ({device.get('resolved')}" if name else str(device.get("resolved") or "")
+        if device.get("requested") and device.get("requested") != device.get("resolved"):
+            text += f", asked for {device['requested']}"
+        text += ")" if name else ""
+        if device.get("torch_cuda"):
+            text += f", CUDA {device['torch_cuda']}"
+        add("Device", text)
+    else:
+        add("Device", device)
+    platform = " on ".join(
+        str(v) for v in (env.get("python") and f"Python {env['python']}", env.get("platform")) if v
+    )
+    add("Python and platform", platform)
     packages = _env_get(env, "packages", "package_versions")
-    return {
-        "content_hash": inputs.content_hash,
-        "content_hash_recorded": inputs.content_hash_recorded,
-        "content_hash_matches": inputs.content_hash_matches,
-        "commit": _env_get(env, "git_commit", "commit", "project_commit") or "",
-        "image": _env_get(env, "image_digest", "image", "docker_image") or "",
-        "environment": scalars,
-        "nested": _flatten(
-            {
-                k: v
-                for k, v in env.items()
-                if isinstance(v, dict | list) and k not in ("packages", "package_versions", "protocol_config")
-            }
-        ),
-        "packages": {k: v for k, v in packages.items() if v} if isinstance(packages, dict) else {},
-        "n_states": len(states),
-    }
+    if isinstance(packages, dict):
+        add("Packages", ", ".join(f"{k} {v}" for k, v in packages.items() if v))
+    determinism = env.get("determinism")
+    if isinstance(determinism, dict):
+        add("Determinism", "; ".join(f"{k} = {plain_value(v)}" for k, v in determinism.items()))
+    seeds = sorted({int(s) for s in inputs.runs["seed"].dropna()}) if "seed" in inputs.runs else []
+    add("Seeds with results", ", ".join(map(str, seeds)))
+    failed = env.get("failed_seeds") or []
+    if failed:
+        add(
+            "Failed seeds",
+            "; ".join(
+                f"{f.get('seed')}: {f.get('reason', '')}" if isinstance(f, dict) else str(f) for f in failed
+            ),
+        )
+    states = _unique(inputs.runs, "state_hash")
+    add("Model states", f"{len(states)} distinct (state hashes in the per-seed table)" if states else "")
+    other = _flatten({k: v for k, v in env.items() if k not in _SHOWN})
+    add("Other recorded settings", "; ".join(f"{k} = {plain_value(v)}" for k, v in other.items()))
+    return lines
+
+
+def plain_value(value: Any) -> str:
+    """A recorded value as text: lists joined, booleans lower-case, absolute paths shortened."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(plain_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {plain_value(v)}" for k, v in value.items()) + "}"
+    text = str(value)
+    if text.startswith("/") and "/" in text[1:] and " " not in text:
+        return "…/" + text.rstrip("/").rsplit("/", 1)[-1]
+    return text
 
 
 def _reported_text(claim: Claim) -> str:

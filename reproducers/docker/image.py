@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -184,14 +185,25 @@ def content_hash(
 
 
 def _source_files(sources: Iterable[tuple[str, Path]]) -> Iterable[tuple[str, Path]]:
-    """(path below src/, host path) of every file to copy, sorted, caches and VCS folders left out."""
+    """(path below src/, host path) of every file and link to copy, sorted, caches and VCS folders
+    left out. Nothing is followed: a link is copied as a link (an exported checkout keeps only links
+    that stay inside it), and anything that is neither a regular file nor a link is left out."""
     for dest, root in sources:
         if not root.is_dir():
             raise ReproductionError(f"source folder {root} does not exist")
-        for path in sorted(root.rglob("*")):
+        found: list[Path] = []
+        for folder, dirs, files in os.walk(root, followlinks=False):
+            base = Path(folder)
+            dirs[:] = [name for name in dirs if name not in SKIPPED_PARTS]
+            for name in files + [name for name in dirs if (base / name).is_symlink()]:
+                path = base / name
+                if name in SKIPPED_PARTS:
+                    continue
+                mode = path.lstat().st_mode
+                if path.suffix != ".pyc" and (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+                    found.append(path)
+        for path in sorted(found):
             relative = path.relative_to(root)
-            if path.is_dir() or SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc":
-                continue
             yield (str(Path(dest) / relative) if dest else str(relative)), path
 
 
@@ -208,7 +220,10 @@ def _write_context(
     for name, path in files:
         target = context / "src" / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+        if path.is_symlink():
+            os.symlink(os.readlink(path), target)
+        else:
+            shutil.copy2(path, target, follow_symlinks=False)
     if wheels:
         (context / "wheels").mkdir()
         for wheel in wheels:
@@ -260,8 +275,11 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def _file_sha256(path: Path) -> str:
-    stat = path.stat()
-    return _cached_sha256(str(path), stat.st_size, stat.st_mtime_ns)
+    """A file's SHA-256; a link's is that of ``symlink:<target>`` (links are copied, never followed)."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
+    return _cached_sha256(str(path), info.st_size, info.st_mtime_ns)
 
 
 @lru_cache(maxsize=4096)

@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 PROJECT = "audit-repro"
 RUNTIME_EXTRA = "runtime"
 #: Used when the installed project declares no ``runtime`` extra.
-DEFAULT_RUNTIME = ("torch", "numpy", "pandas", "mlxtend")
+DEFAULT_RUNTIME = ("torch", "numpy", "pandas", "mlxtend", "pyyaml", "pydantic")
 
 
 def runtime_requirements(*, without: tuple[str, ...] = ()) -> tuple[str, ...]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from reproducers.errors import ReproductionUsageError
-from reproducers.registry import grasp, lth, missing_mark, snip
+from reproducers.registry import lth, snip
 from reproducers.registry.base import PaperSpec, Protocol
+from reproducers.registry.loader import load_builtin
 
-_PAPERS: list[PaperSpec] = [lth.SPEC, snip.SPEC, grasp.SPEC, missing_mark.SPEC]
+#: Built-in papers registered only as files (``papers/*.yaml``); lth and snip keep modules for the
+#: Python names other code uses.
+_FILES = ("grasp.yaml", "missing_mark.yaml")
+_PAPERS: list[PaperSpec] = [lth.SPEC, snip.SPEC, *(load_builtin(name) for name in _FILES)]
 _BUILT_IN = tuple(_PAPERS)
 
-__all__ = ["PaperSpec", "Protocol", "all_papers", "get", "register", "unregister"]
+__all__ = ["PaperSpec", "Protocol", "all_papers", "get", "matches", "register", "unregister"]
 
 
 def register(spec: PaperSpec) -> PaperSpec:
@@ -49,6 +53,11 @@ def get(paper_id_or_alias: str) -> PaperSpec:
         f"{spec.id} ({', '.join(spec.aliases)})" if spec.aliases else spec.id for spec in _PAPERS
     )
     raise ReproductionUsageError(f"unknown paper {paper_id_or_alias!r}; registered: {known}")
+
+
+def matches(spec: PaperSpec, name: str) -> bool:
+    """Whether ``name`` is the paper's forum id or one of its aliases (as :func:`get` compares them)."""
+    return _normalise(name) in {_normalise(n) for n in (spec.id, *spec.aliases)}
 
 
 def _normalise(name: str) -> str:

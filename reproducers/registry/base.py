@@ -46,6 +46,8 @@ class Protocol:
     #: upstream: the authors' own code (a ``reproducers.upstream.UpstreamEntry``) runs instead of the
     #: engine, always inside the Docker sandbox; ``experiment`` is then "upstream".
     upstream: Any = None
+    #: where this protocol knowingly departs from the paper (the report's "deviations" list)
+    deviations: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,6 +77,11 @@ class PaperSpec:
     #: the paper's authors as printed, and the year of the venue (for the report's citation)
     authors: tuple[str, ...] = ()
     year: int | None = None
+    #: where the authors' code differs from the paper's text (fact-checked; shown in the report)
+    code_differences: tuple[str, ...] = ()
+    #: the registration file this spec was loaded from (its name, never a path) and its SHA-256
+    registration_file: str = ""
+    registration_sha256: str = ""
 
     def claim_set(self) -> ClaimSet:
         return ClaimSet(self.id, self.claims)
@@ -101,6 +108,8 @@ class PaperSpec:
             "arxiv": self.arxiv,
             "arxiv_url": f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else "",
             "code_url": self.code_url,
+            "code_differences": list(self.code_differences),
+            "registration": {"file": self.registration_file, "sha256": self.registration_sha256},
         }
 
     def summary(self) -> dict[str, Any]:

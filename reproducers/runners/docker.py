@@ -3,15 +3,20 @@
 The image holds the ``reproducers`` package and its pinned runtime packages; each container runs
 ``python -m reproducers.worker`` for one seed with no network, as a non-root user, and writes its
 rows as JSON into a mounted per-seed folder. A seed that fails (non-zero exit, out of memory,
-timeout) is recorded with its reason and the other seeds go on; Ctrl-C removes every container of
-the run. :meth:`DockerRunner.environment` is the part of environment.json this runner owns.
+timeout, an output the host refuses to read) is recorded with its reason and the other seeds go on;
+Ctrl-C removes every container of the run. :meth:`DockerRunner.environment` is the part of
+environment.json this runner owns, with the provenance the containers reported from inside.
+
+Per seed, ``<out>/containers/seed-K/`` is the host's (``container.log``, and ``stdout.txt`` for an
+upstream entry) and only its ``out/`` sub-folder is mounted read-write: the host never writes into a
+folder a container could write, and reads that folder only through ``reproducers.docker.outputs``
+(no link followed, regular files under a size cap, or the seed fails).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -24,9 +29,19 @@ import docker
 
 import core
 import reproducers
+from core import atomic
+from reproducers import provenance
 from reproducers.docker import engine
 from reproducers.docker.containers import RUN_LABEL, ContainerResult, remove_labelled, run_container
 from reproducers.docker.image import BuiltImage, ImageRecipe, base_image, ensure_image
+from reproducers.docker.outputs import (
+    MissingOutput,
+    UnsafeOutput,
+    inspect_outputs,
+    read_output,
+    remove_tree,
+    worker_result_problem,
+)
 from reproducers.docker.requirements import runtime_requirements
 from reproducers.docker.sandbox import CACHE_MOUNT, DATA_MOUNT, OUT_MOUNT, Sandbox, make_writable_for, reclaim
 from reproducers.docker.wheelhouse import fill
@@ -37,6 +52,12 @@ DEFAULT_CPU_BASE = "python:3.11-slim"
 DEFAULT_CUDA_BASE = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"
 WORKER_COMMAND = ("python", "-m", "reproducers.worker")
 RESULT_NAME = "result.json"
+#: The sub-folder of a seed's folder that is mounted read-write at OUT_MOUNT (all else is the host's).
+OUTPUTS = "out"
+#: A registration file (``audit reproduce --registration``) is copied into this host-only sub-folder of
+#: the seed's folder, which is mounted read-only at REGISTRATION_MOUNT; its suffix (YAML or TOML) is kept.
+REGISTRATION_STEM = "registration"
+REGISTRATION_MOUNT = "/opt/audit/registration"
 #: The state cache's folder inside ``--cache`` (``reproducers.tree`` keeps states in ``<cache>/states``).
 STATES = "states"
 
@@ -73,6 +94,8 @@ class DockerRunner:
     """Runs worker seeds in containers built from a content-hashed image (built once, then reused)."""
 
     name = "docker"
+    #: whether containers get the state cache (read-write): the worker does, a paper's own code does not
+    mounts_states = True
 
     def __init__(
         self,
@@ -116,6 +139,11 @@ class DockerRunner:
         self.on_warning = on_warning
         self.image: BuiltImage | None = None
         self.failures: list[SeedFailure] = []
+        #: per seed, the provenance its container reported from inside (see reproducers.provenance)
+        self.inside: dict[int, dict[str, Any]] = {}
+        #: (file name, bytes) of a registration file (``audit reproduce --registration``), or None for a
+        #: built-in paper: copied into each seed's folder, and the worker loads it from there.
+        self.registration: tuple[str, bytes] | None = None
         # Folders for the pipeline (iter_rows); run_seeds and iter_seeds take them as arguments.
         self.cache_dir, self.data_dir, self.work_dir = cache_dir, data_dir, work_dir
         if self._fill_wheelhouse and cache_dir is not None:
@@ -195,7 +223,8 @@ class DockerRunner:
         """
         image = self.prepare(out_dir)
         user = self.sandbox.resolved_user()
-        make_writable_for(cache_dir / STATES, user)
+        if self.mounts_states:
+            make_writable_for(cache_dir / STATES, user)
         data_dir.mkdir(parents=True, exist_ok=True)
         total, done = len(seeds), [0]
         if progress is not None:
@@ -208,19 +237,9 @@ class DockerRunner:
 
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="audit-seed")
         try:
+            run = (image.tag, paper_id, protocol)
             futures = {
-                pool.submit(
-                    self._run_seed,
-                    image.tag,
-                    paper_id,
-                    protocol,
-                    seed,
-                    out_dir,
-                    cache_dir,
-                    data_dir,
-                    user,
-                    report,
-                ): seed
+                pool.submit(self._run_seed, *run, seed, out_dir, cache_dir, data_dir, user, report): seed
                 for seed in seeds
             }
             for future in as_completed(futures):
@@ -229,6 +248,8 @@ class DockerRunner:
                 if reason:
                     self.failures.append(SeedFailure(seed, reason))
                     self.on_warning(f"warning: seed {seed} failed in Docker: {reason}")
+                elif (facts := self.reported_environment(result)) is not None:
+                    self.inside[seed] = facts
                 done[0] += 1
                 if progress is not None:
                     progress(done[0], total, f"seed {seed} {'failed' if reason else 'done'}")
@@ -249,14 +270,23 @@ class DockerRunner:
         user: str,
         report: LineCallback | None = None,
     ) -> tuple[Any, str]:
-        """One container for one seed → (the worker's JSON, "") or (None, why it failed)."""
+        """One container for one seed → (its result, "") or (None, why it failed).
+
+        ``seed_dir`` is the host's; only ``seed_dir/out`` is mounted writable. After the container is
+        gone, that folder is inspected (links, FIFOs, devices, oversized files fail the seed) before
+        anything in it is read, and what the container's user created there is handed back.
+        """
         seed_dir = (out_dir / "containers" / f"seed-{seed}").resolve()
-        if seed_dir.exists():  # a rerun starts from an empty folder (some code refuses to overwrite)
-            shutil.rmtree(seed_dir)
-        make_writable_for(seed_dir, user)
+        remove_tree(seed_dir)  # a rerun starts from an empty folder (some code refuses to overwrite)
+        seed_dir.mkdir(parents=True)
+        if self.registration is not None:  # written before the container starts, mounted read-only
+            folder = seed_dir / REGISTRATION_STEM
+            folder.mkdir()
+            atomic.write_bytes(folder / self.registration_name(), self.registration[1])
+        outputs = seed_dir / OUTPUTS
+        make_writable_for(outputs, user)
         command = self.command(paper_id, protocol, seed)
-        log_path = seed_dir / "container.log"
-        with log_path.open("w") as log:
+        with (seed_dir / "container.log").open("w") as log:
 
             def line(text: str) -> None:
                 log.write(text + "\n")
@@ -272,46 +302,81 @@ class DockerRunner:
                 command,
                 sandbox=self.sandbox,
                 labels=self.labels(paper_id, protocol, seed),
-                volumes=self.volumes(seed_dir, cache_dir, data_dir),
+                volumes=self.volumes(outputs, cache_dir, data_dir),
                 gpu=self.device == "cuda",
                 on_line=line,
             )
         try:
+            self.after_exit(seed_dir, outcome)
             if not outcome.ok:
                 return None, outcome.reason(self.sandbox)
+            problem = inspect_outputs(outputs, max_bytes=self.output_limit())
+            if problem:
+                return None, problem
             return self.collect(seed, seed_dir, outcome)
         finally:
-            reclaim(seed_dir)
+            reclaim(outputs, user)
+
+    def registration_name(self) -> str:
+        """The registration's file name in the seed's folder (``registration.yaml`` or ``.toml``)."""
+        return REGISTRATION_STEM + (Path(self.registration[0]).suffix if self.registration else "")
 
     def command(self, paper_id: str, protocol: str, seed: int) -> list[str]:
         """The worker's command line for one seed, in container paths."""
+        extra = (
+            ["--registration", f"{REGISTRATION_MOUNT}/{self.registration_name()}"]
+            if self.registration
+            else []
+        )
         return [
             *self.worker_command,
             "--paper", paper_id, "--protocol", protocol, "--seed", str(seed), "--device", self.device,
-            "--cache", CACHE_MOUNT, "--data", DATA_MOUNT, "--out", f"{OUT_MOUNT}/{RESULT_NAME}",
+            "--cache", CACHE_MOUNT, "--data", DATA_MOUNT, "--out", f"{OUT_MOUNT}/{RESULT_NAME}", *extra,
         ]  # fmt: skip
 
-    def volumes(self, seed_dir: Path, cache_dir: Path, data_dir: Path) -> dict[Path, tuple[str, str]]:
+    def after_exit(self, seed_dir: Path, outcome: ContainerResult) -> None:
+        """Keep what the host wants of any finished container, in the host-only ``seed_dir``."""
+
+    def output_limit(self) -> int:
+        """The largest file a container may leave in its output folder (bytes)."""
+        return self.sandbox.max_output_bytes
+
+    def volumes(self, outputs: Path, cache_dir: Path, data_dir: Path) -> dict[Path, tuple[str, str]]:
         """Host folder → (container path, mode): results and experiment states writable, datasets read-only.
 
         Only the cache's ``states`` folder is mounted: the rest of the cache (clones of crawled
         repositories, API pages) is none of a container's business, and stays owned by its user.
         """
-        return {
-            seed_dir: (OUT_MOUNT, "rw"),
+        mounts = {
+            outputs: (OUT_MOUNT, "rw"),
             (cache_dir / STATES).resolve(): (f"{CACHE_MOUNT}/{STATES}", "rw"),
             data_dir.resolve(): (DATA_MOUNT, "ro"),
         }
+        if self.registration is not None:
+            mounts[outputs.parent / REGISTRATION_STEM] = (REGISTRATION_MOUNT, "ro")
+        return mounts
 
     def collect(self, seed: int, seed_dir: Path, outcome: ContainerResult) -> tuple[Any, str]:
-        """The result of a container that exited 0: the worker's JSON, or why there is none."""
-        result_file = seed_dir / RESULT_NAME
-        if not result_file.is_file():
-            return None, f"the worker exited 0 but wrote no {RESULT_NAME}"
+        """The result of a container that exited 0: the worker's JSON (checked), or why there is none."""
         try:
-            return json.loads(result_file.read_text()), ""
-        except json.JSONDecodeError as exc:
-            return None, f"unreadable {RESULT_NAME}: {exc}"
+            data = read_output(seed_dir / OUTPUTS, RESULT_NAME, max_bytes=self.output_limit())
+        except MissingOutput:
+            return None, f"the worker exited 0 but wrote no {RESULT_NAME}"
+        except UnsafeOutput as exc:
+            return None, str(exc)
+        try:
+            result = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            return None, f"unreadable {RESULT_NAME}: {' '.join(str(exc).split())[:200]}"
+        problem = worker_result_problem(result, seed)
+        if problem:
+            return None, f"{RESULT_NAME}: {problem}"
+        return result, ""
+
+    def reported_environment(self, result: Any) -> dict[str, Any] | None:
+        """The provenance a seed's container reported from inside (the worker's ``environment``)."""
+        facts = result.get("environment") if isinstance(result, dict) else None
+        return facts if isinstance(facts, dict) else None
 
     def iter_rows(
         self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
@@ -347,17 +412,27 @@ class DockerRunner:
         """The runner's part of environment.json, merged at its top level by the pipeline.
 
         Top-level keys: ``runner``, ``image_digest`` (the registry digest, None for a local build:
-        ``docker.image_id`` then identifies the image), ``docker`` (engine, image and base provenance,
-        Dockerfile hash, the sandbox every container ran under) and ``failed_seeds``.
+        ``docker.image_id`` then identifies the image), ``device`` (name and CUDA as seen inside),
+        ``determinism`` (the flags the seeds ran under, from inside), ``inside`` (everything the
+        containers reported, see :meth:`inside_environment`), ``docker`` (engine, image and base
+        provenance, Dockerfile hash, the sandbox every container ran under) and ``failed_seeds``.
         """
         version = self.client.version()
         settings = self.sandbox.describe()
         if self.device == "cuda":
             settings["device_requests"] = [{"count": -1, "capabilities": [["gpu"]]}]
         image = self.image.describe() if self.image else {}
+        inside = self.inside_environment()
         return {
             "runner": self.name,
             "image_digest": image.get("image_digest"),
+            "device": {
+                "name": inside.get("device_name") if inside else None,
+                "torch_cuda": inside.get("torch_cuda") if inside else None,
+                "reported_from": "inside the container" if inside else None,
+            },
+            "determinism": self.determinism(inside),
+            "inside": inside,
             "docker": {
                 "engine_version": version.get("Version"),
                 "engine_api_version": version.get("ApiVersion"),
@@ -371,6 +446,14 @@ class DockerRunner:
             },
             "failed_seeds": [{"seed": failure.seed, "reason": failure.reason} for failure in self.failures],
         }
+
+    def inside_environment(self) -> dict[str, Any] | None:
+        """What the seeds' containers reported (see :func:`reproducers.provenance.summarise`)."""
+        return provenance.summarise(self.inside, "worker")
+
+    def determinism(self, inside: dict[str, Any] | None) -> Any:
+        """The determinism flags the seeds ran under (the worker configures and reports them)."""
+        return inside.get("determinism") if inside else None
 
 
 def docker_available() -> tuple[bool, str]:

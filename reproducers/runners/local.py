@@ -9,21 +9,22 @@ unit of work for a pool of spawned worker processes, longest first. On a GPU the
 device, which is what keeps a small network's GPU busy: one process alone is bound by kernel
 launches. Every state is computed by exactly one process (the tree's per-state lock) with one thread
 and deterministic kernels, so it is the same state a sequential run computes, bit for bit on the
-CPU. When a seed's branches are done, its rows come from one more walk over its (now cached) tree.
+CPU. When a seed's branches are done, its rows come from one more walk over its (now cached) tree,
+in a worker too; the seed's provenance is what the processes that ran its branches reported.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from reproducers import datasets
+from reproducers import datasets, provenance
 from reproducers.experiments import count_trainings, run_plan
 from reproducers.plans import Key, branches
 from reproducers.recipes import RECIPES
@@ -111,10 +112,14 @@ def run_unit(
     device: str,
     cache_dir: Path,
     data_dir: Path,
-) -> tuple[int, Key]:
-    """One branch of one seed's tree, in a worker process; its states land in the cache."""
+) -> tuple[int, Key, dict[str, Any]]:
+    """One branch of one seed's tree, in a worker process; its states land in the cache.
+
+    Returns the process's provenance after the branch (``reproducers.provenance.describe``): the
+    determinism flags and threads the branch's states were computed under.
+    """
     run_seed(spec, protocol_name, seed, device, cache_dir, data_dir, only={branch})
-    return seed, branch
+    return seed, branch, provenance.describe(resolve_device(device).type)
 
 
 def units(protocol: Protocol, seeds: Sequence[int]) -> list[tuple[int, Key]]:
@@ -137,13 +142,19 @@ def iter_seeds(
     data_dir: Path,
     jobs: int = 1,
     progress: ProgressCallback | None = None,
+    facts: dict[int, dict[str, Any]] | None = None,
 ) -> Iterator[tuple[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]]:
     """(seed, rows) for every seed: in this process, or with ``jobs`` worker processes.
 
     Worker processes are spawned (not forked: a forked torch can deadlock in its thread pools), run
     one thread each and take the branches of all seeds as units of work (module docstring), so the
-    states, and hence the rows, are bit for bit those of a sequential run. ``progress`` gets (seeds
-    done, seeds, message).
+    states, and hence the rows, are bit for bit those of a sequential run. When a seed's branches are
+    done, one more worker walks its (now cached) tree for the rows, so this process's torch settings
+    are never touched. ``progress`` gets (seeds done, seeds, message). ``facts``, when given, receives
+    per seed what the processes that computed it report about themselves after their work
+    (``reproducers.provenance.describe``: torch, threads, determinism flags as the states were
+    computed): this process after a sequential seed, the worker processes of the seed's branches in
+    parallel (:func:`branch_facts`).
     """
     total = len(seeds)
     protocol = spec.protocol(protocol_name)
@@ -156,32 +167,63 @@ def iter_seeds(
                     progress(index, total, message)
 
             rows = run_seed(spec, protocol_name, seed, device, cache_dir, data_dir, within)
+            if facts is not None:
+                facts[seed] = provenance.describe(resolve_device(device).type)
             if progress is not None:
                 progress(index + 1, total, f"seed {seed} done")
             yield seed, rows
         return
     left = {seed: sum(1 for s, _ in work if s == seed) for seed in seeds}
+    reports: dict[int, list[dict[str, Any]]] = {seed: [] for seed in seeds}
     workers = min(jobs, len(work))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [
-            pool.submit(run_unit, spec, protocol_name, seed, key, device, cache_dir, data_dir)
+        # future → "branch" (a unit of work) or "rows" (the walk of a seed whose branches are done)
+        pending: dict[Future, str] = {
+            pool.submit(run_unit, spec, protocol_name, seed, key, device, cache_dir, data_dir): "branch"
             for seed, key in work
-        ]
+        }
         if progress is not None:
             progress(0, total, f"{workers} worker processes, {len(work)} branches of {total} seeds")
         done = 0
         try:
-            for future in as_completed(futures):
-                seed, _ = future.result()
-                left[seed] -= 1
-                if left[seed]:
-                    continue
-                rows = run_seed(spec, protocol_name, seed, device, cache_dir, data_dir)  # all cached
-                done += 1
-                if progress is not None:
-                    progress(done, total, f"seed {seed} done")
-                yield seed, rows
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    kind = pending.pop(future)
+                    if kind == "branch":
+                        seed, _, described = future.result()
+                        reports[seed].append(described)
+                        left[seed] -= 1
+                        if not left[seed]:
+                            args = (spec, protocol_name, seed, device, cache_dir, data_dir)
+                            pending[pool.submit(_seed_rows, *args)] = "rows"
+                        continue
+                    seed, rows = future.result()
+                    if facts is not None:
+                        facts[seed] = branch_facts(reports[seed])
+                    done += 1
+                    if progress is not None:
+                        progress(done, total, f"seed {seed} done")
+                    yield seed, rows
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
+
+
+def branch_facts(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One seed's provenance from the reports of the processes that ran its branches: the first
+    report, and under ``branch_processes_differ`` every distinct report that is not the same (so a
+    seed whose branches ran under different set-ups is never recorded as one set-up)."""
+    first, others = reports[0], []
+    for report in reports[1:]:
+        if report != first and report not in others:
+            others.append(report)
+    return {**first, "branch_processes_differ": others} if others else dict(first)
+
+
+def _seed_rows(
+    spec: PaperSpec, protocol_name: str, seed: int, device: str, cache_dir: Path, data_dir: Path
+) -> tuple[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """In a worker process: the rows of a seed whose branches are all computed (a walk of the cache)."""
+    return seed, run_seed(spec, protocol_name, seed, device, cache_dir, data_dir)

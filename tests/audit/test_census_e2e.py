@@ -44,6 +44,7 @@ OUTPUTS = (
     "frameworks.csv",
     "all_tools.csv",
     "repo_signals.csv",
+    "checklist.csv",
     "census.json",
     "report.md",
     "report.html",
@@ -52,7 +53,7 @@ OUTPUTS = (
     "wordcloud.png",
     ".steps.json",
 )
-STEPS = ("crawl", "clone", "deps", "report")
+STEPS = ("crawl", "clone", "deps", "checklist", "report")
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +312,19 @@ def assert_census_numbers(doc: dict) -> None:
         "python_version": (1, 7),
         "container_or_env": (0, 7),
         "undeclared_imports": (2, 3),
+        "python2": (1, 7),  # the Python 2 / latin-1 / notebook repository
+        "notebook_only": (0, 7),
     }
+    checklist = doc["checklist"]  # 7 code bases, none with a README that documents anything
+    assert checklist["code_bases"] == 7 and checklist["not_scored"] == {}
+    assert {k: (p["k"], p["n"]) for k, p in checklist["items"].items()} == {
+        "dependencies": (3, 7),  # requirements.txt of RIDE, cfq and gnn-asymptotics
+        "training": (1, 7),  # gnn-asymptotics' Python 2 train.py (top-level code)
+        "evaluation": (0, 7),
+        "pretrained": (0, 7),
+        "results": (0, 7),
+    }
+    assert [d["k"] for d in checklist["distribution"]] == [4, 2, 1, 0, 0, 0]
     baseline = {row["key"]: (row["published"], row["this_census"]) for row in doc["baseline"]}
     assert baseline == {
         "accepted": (687, 687),
@@ -449,6 +462,8 @@ def test_census_of_a_v2_venue_in_process(
         "python_version": (1, 2),
         "container_or_env": (1, 2),
         "undeclared_imports": (1, 2),
+        "python2": (0, 2),
+        "notebook_only": (0, 2),
     }
     assert doc["baseline"] == []
 

@@ -237,23 +237,91 @@ def test_seeds_needed_cannot_beat_the_papers_own_spread():
     assert sps.t.ppf(0.95, df) * math.sqrt(0.09 / (n - 1) + 0.09 / 5) >= 0.5
 
 
+def test_seeds_needed_scans_a_u_shaped_half_width():
+    """With a Welch second sample of m = 3 runs, ν(n) falls towards m − 1 as n grows, so the half-width
+    first shrinks and then grows again: bisection on [n_min, n_max] found nothing; the scan finds 4."""
+    h = [sps.t.ppf(0.95, stats.welch_df(1, n, 1, 3)) * math.sqrt(1 / n + 1 / 3) for n in range(2, 12)]
+    assert h[2] < 1.6 < h[0] and min(h) == h[6]  # n = 4 fits; the minimum is at n = 8; then it rises
+    assert stats.seeds_needed(1, 1.6, other_std=1, other_n=3) == 4
+    assert stats.seeds_needed(1, 1.6, other_std=1, other_n=3, n_min=5) == 5
+    assert stats.seeds_needed(1, 1.4, other_std=1, other_n=3) is None  # below min h = 1.486
+    assert stats.best_half_width(1, alpha=0.05, other_std=1, other_n=3) == pytest.approx(min(h), rel=1e-12)
+
+
+def test_seeds_needed_for_a_single_reported_number():
+    """One reported draw: h(n) = t_{n−1}·s·√(1/n + 1), which never falls below z·s (the floor)."""
+    s = 0.1
+
+    def first(distance: float) -> int:
+        return next(
+            n for n in range(2, 10_000) if sps.t.ppf(0.95, n - 1) * s * math.sqrt(1 / n + 1) < distance
+        )
+
+    for distance in (0.3, 0.2, 0.17):
+        assert stats.seeds_needed(s, distance, reference_variance=1.0) == first(distance)
+    floor = sps.norm.ppf(0.95) * s
+    assert stats.best_half_width(s, alpha=0.05, reference_variance=1.0) == pytest.approx(floor, rel=1e-3)
+    assert stats.best_half_width(s, alpha=0.05, reference_variance=1.0) > floor
+    assert stats.seeds_needed(s, floor, reference_variance=1.0) is None
+    assert math.isnan(stats.best_half_width(0.0, alpha=0.05))
+
+
+def test_half_width_curve_matches_the_formulas():
+    ns = np.array([3, 10, 40])
+    plain = stats.half_width_curve(0.5, ns, alpha=0.05)
+    assert plain == pytest.approx(sps.t.ppf(0.95, ns - 1) * 0.5 / np.sqrt(ns), rel=1e-12)
+    drawn = stats.half_width_curve(0.5, ns, alpha=0.05, reference_variance=0.25)
+    assert drawn == pytest.approx(sps.t.ppf(0.95, ns - 1) * 0.5 * np.sqrt(1 / ns + 0.25), rel=1e-12)
+
+
+def test_clip_interval():
+    assert stats.clip_interval(stats.Interval(99.0, 100.7), 0, 100) == (stats.Interval(99.0, 100.0), True)
+    assert stats.clip_interval(stats.Interval(-0.2, 0.5), 0, 100) == (stats.Interval(0.0, 0.5), True)
+    assert stats.clip_interval(stats.Interval(1.0, 2.0), 0, 100) == (stats.Interval(1.0, 2.0), False)
+    nan = stats.clip_interval(stats.NAN_INTERVAL, 0, 100)
+    assert not nan[0].finite and nan[1] is False
+
+
+def test_midrange_variance_by_simulation_and_known_values():
+    assert stats.midrange_variance(1) == 1.0 and stats.midrange_variance(2) == 0.5  # the mean of two
+    rng = np.random.default_rng(4)
+    for m in (3, 5, 10):
+        x = rng.standard_normal((400_000, m))
+        simulated = ((x.min(axis=1) + x.max(axis=1)) / 2).var()
+        assert stats.midrange_variance(m) == pytest.approx(simulated, rel=0.01)
+    # numerical integration of the order-statistic densities, cross-checked with scipy's dblquad once
+    assert stats.midrange_variance(5) == pytest.approx(0.2608746687870912, abs=1e-6)
+    assert stats.midrange_variance(3) == pytest.approx(0.3621677761445527, abs=1e-5)
+    assert 1 / 10 < stats.midrange_variance(10) < 1 / 2  # noisier than a mean, less than two runs
+    assert math.isnan(stats.midrange_variance(0))
+
+
+def test_benjamini_hochberg_by_hand_and_statsmodels():
+    p = [0.01, 0.04, 0.03, 0.005]
+    # sorted 0.005·4/1 = 0.02, 0.01·4/2 = 0.02, 0.03·4/3 = 0.04, 0.04·4/4 = 0.04; step-up minimum
+    assert stats.benjamini_hochberg(p) == pytest.approx([0.02, 0.04, 0.04, 0.02], rel=1e-14)
+    assert stats.benjamini_hochberg(p) == pytest.approx(multipletests(p, method="fdr_bh")[1], rel=1e-14)
+    with_nan = stats.benjamini_hochberg([0.2, math.nan, 0.01])
+    assert math.isnan(with_nan[1]) and with_nan[[0, 2]] == pytest.approx([0.2, 0.02])
+    assert np.isnan(stats.benjamini_hochberg([math.nan])).all()
+    rng = np.random.default_rng(0)
+    many = rng.uniform(size=200)
+    assert stats.benjamini_hochberg(many) == pytest.approx(multipletests(many, method="fdr_bh")[1])
+
+
+def test_moved_functions_are_still_reachable_from_stats():
+    from core import multiplicity, resampling
+
+    assert stats.holm is multiplicity.holm and stats.sign_flip_test is resampling.sign_flip_test
+    with pytest.raises(AttributeError):
+        stats.no_such_function  # noqa: B018
+
+
 def test_seeds_needed_degenerate():
     assert stats.seeds_needed(math.nan, 1.0) is None
     assert stats.seeds_needed(0.0, 1.0) is None
     assert stats.seeds_needed(1.0, 0.0) is None
     assert stats.seeds_needed(1.0, 1e-6, n_max=100) is None
-
-
-def test_disjoint_ranges_p_value():
-    assert stats.disjoint_ranges_p_value(5, 5) == 2 / 252
-    assert stats.disjoint_ranges_p_value(3, 2) == 2 / 10
-    # by enumeration: the fraction of splits of 5 ordered values into groups of 3 and 2 with disjoint ranges
-    splits = list(itertools.combinations(range(5), 3))
-    disjoint = [
-        s for s in splits if max(s) < min(set(range(5)) - set(s)) or min(s) > max(set(range(5)) - set(s))
-    ]
-    assert len(disjoint) / len(splits) == 2 / 10
-    assert math.isnan(stats.disjoint_ranges_p_value(0, 3))
 
 
 @pytest.mark.parametrize("data", [[98.0], [98.0, 98.0, 98.0], [], [math.nan, 97.0]])

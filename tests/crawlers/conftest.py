@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,12 +19,14 @@ def fake_server() -> Iterator[FakeOpenReview]:
 
 
 @pytest.fixture
-def fake(fake_server: FakeOpenReview, monkeypatch: pytest.MonkeyPatch) -> FakeOpenReview:
+def fake(fake_server: FakeOpenReview, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeOpenReview:
     """The fake server with no faults and no recorded requests, and openreview-py pointed at it.
 
-    Credentials are removed so that the client stays anonymous, as a first-time user's would.
+    Credentials are removed so that the client stays anonymous, as a first-time user's would; the
+    cache (downloaded PDFs) is the test's own.
     """
     fake_server.reset()
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("OPENREVIEW_API_BASEURL", fake_server.base_v1)
     monkeypatch.setenv("OPENREVIEW_API_BASEURL_V2", fake_server.base_v2)
     for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "OPENREVIEW_TOKEN"):

@@ -9,6 +9,12 @@ Faults, switched on per test through :class:`Faults`: a seeded fraction of reque
 at once; a burst of consecutive 429s (more than the client's own 8 retries); and a ``blocked``
 mode answering 403 or an HTML challenge page, from the n-th request on.
 
+PDFs: ``<base>/<api>/pdf?id=<forum>`` answers the bytes the tests built (tests/crawlers/pdf_papers.py)
+as ``application/pdf``, or a 404. The PDF endpoint has its own rate limit, as on the live service:
+``pdf_limit`` requests per ``pdf_window_s`` window, then 429 with the real RateLimitError body
+(``details.limit``, ``details.resetTime``) and, per ``pdf_hint``, a ``Retry-After`` header, only the
+reset time, or only the "try again in N seconds" message.
+
 Data: :func:`v1_iclr2020` builds the ICLR 2020 v1 listing from ../shared/data/openreview/iclr2020/ (the
 687 recorded accepted notes plus the 1,526 rejected submissions synthesised from their real id,
 title and keywords), each with decision and review replies; :func:`v2_testconf` is a small v2
@@ -20,14 +26,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import random
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.crawlers import pdf_papers
 from tests.shared_data import shared_data
 
 DATA = shared_data("openreview", "iclr2020")
@@ -60,6 +70,9 @@ class Faults:
     blocked: str = ""  # "" | "forbidden" (403 JSON) | "challenge" (HTML page)
     blocked_status: int = 403  # status of the challenge page
     blocked_from: int = 1  # the 1-based request number from which ``blocked`` applies
+    pdf_limit: int = 0  # PDF requests allowed per window (0: unlimited)
+    pdf_window_s: float = 1.0
+    pdf_hint: str = "retry-after"  # "retry-after" | "reset-time" | "message": how the 429 says when
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,7 @@ class Venue:
 
     notes: list[dict[str, Any]]
     replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pdfs: dict[str, bytes] = field(default_factory=dict)
 
 
 class FakeOpenReview:
@@ -93,7 +107,12 @@ class FakeOpenReview:
             api: {forum: replies for venue in venues for forum, replies in venue.replies.items()}
             for api, venues in (("v1", v1), ("v2", v2))
         }
+        self.pdfs = {
+            api: {forum: data for venue in venues for forum, data in venue.pdfs.items()}
+            for api, venues in (("v1", v1), ("v2", v2))
+        }
         self.faults = Faults()
+        self._pdf_window: tuple[float, int] = (0.0, 0)  # window start, PDF requests in it
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._rng = random.Random(self.faults.seed)
@@ -128,6 +147,7 @@ class FakeOpenReview:
         with self._lock:
             self.faults = Faults(**kwargs)
             self._rng = random.Random(self.faults.seed)
+            self._pdf_window = (0.0, 0)
 
     def reset(self) -> None:
         """Forget recorded requests and faults (between phases of one test)."""
@@ -141,6 +161,14 @@ class FakeOpenReview:
 
     def served(self, status: int = 200) -> list[Recorded]:
         return [request for request in self.requests if request.status == status]
+
+    def pdf_requests(self, status: int | None = None) -> list[str]:
+        """The forum ids of PDF requests (answered with ``status``, when given), in order."""
+        return [
+            r.query.get("id", "")
+            for r in self.requests
+            if r.method == "PDF" and (status is None or r.status == status)
+        ]
 
     # -- behaviour -------------------------------------------------------------------------------
     def _fault(self, number: int) -> tuple[int, dict[str, str], bytes] | None:
@@ -173,6 +201,8 @@ class FakeOpenReview:
     ) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body for one request; records it."""
         api = path.split("/")[1] if path.count("/") >= 2 else ""
+        if api in self.pdfs and path == f"/{api}/pdf" and method == "GET":
+            return self._pdf(api, query)
         with self._lock:
             number = len(self.requests) + 1
             fault = self._fault(number)
@@ -185,6 +215,53 @@ class FakeOpenReview:
                 )
             self.requests.append(Recorded(method, api, query, fault[0], authorization))
         return fault
+
+    def _pdf(self, api: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """A PDF, a 404, or a 429 once the window's allowance is spent (recorded with method "PDF")."""
+        with self._lock:
+            now = time.time()
+            start, used = self._pdf_window
+            if now >= start + self.faults.pdf_window_s:
+                start, used = now, 0
+            limit = self.faults.pdf_limit
+            if limit and used >= limit:
+                answer = self._rate_limited(start + self.faults.pdf_window_s, now, used + 1)
+            else:
+                used += 1
+                data = self.pdfs[api].get(query.get("id", ""))
+                if data is None:
+                    body = {"name": "NotFoundError", "message": "The PDF was not found", "status": 404}
+                    answer = (
+                        404,
+                        {"Content-Type": "application/json; charset=utf-8"},
+                        json.dumps(body).encode(),
+                    )
+                else:
+                    answer = (200, {"Content-Type": "application/pdf"}, data)
+            self._pdf_window = (start, used)
+            self.requests.append(Recorded("PDF", api, query, answer[0]))
+        return answer
+
+    def _rate_limited(self, reset: float, now: float, used: int) -> tuple[int, dict[str, str], bytes]:
+        wait = max(reset - now, 0.0)
+        hint = self.faults.pdf_hint
+        seconds = math.ceil(wait)
+        body: dict[str, Any] = {
+            "name": "RateLimitError",
+            "message": (
+                f"Too many requests: You have made {used} requests, surpassing the limit of "
+                f"{self.faults.pdf_limit} requests. Please try again in {seconds} seconds (2025-01-01-1)"
+            ),
+            "status": 429,
+            "details": {"limit": self.faults.pdf_limit, "remaining": 0, "used": used},
+        }
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if hint == "retry-after":
+            headers["Retry-After"] = str(seconds)
+        if hint in ("retry-after", "reset-time"):
+            stamp = datetime.fromtimestamp(reset, UTC).isoformat(timespec="milliseconds")
+            body["details"]["resetTime"] = stamp.replace("+00:00", "Z")
+        return 429, headers, json.dumps(body).encode()
 
     def _route(self, method: str, api: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if api in self.data and path == f"/{api}/notes" and method == "GET":
@@ -491,7 +568,13 @@ def v2_testconf() -> Venue:
     )
 
 
+def v2_pdfconf() -> Venue:
+    """PdfConf 2025 (tests/crawlers/pdf_papers.py): no code field, code links in the PDFs."""
+    notes, pdfs = pdf_papers.build()
+    return Venue(notes=notes, pdfs=pdfs)
+
+
 def serve_all() -> Iterator[FakeOpenReview]:
     """Build every venue and start one server (a generator for a pytest fixture)."""
-    with FakeOpenReview(v1=[v1_iclr2020(), v1_workshop()], v2=[v2_testconf()]) as fake:
+    with FakeOpenReview(v1=[v1_iclr2020(), v1_workshop()], v2=[v2_testconf(), v2_pdfconf()]) as fake:
         yield fake

@@ -106,7 +106,7 @@ MESSY_EXPECTED: set[tuple[str, str]] = {
     ("torch", "imports"),
     ("torchvision", "imports"),
     ("scikit-learn", "imports"),
-    ("opencv-python", "imports"),
+    ("opencv-python-headless", "imports"),  # import cv2: the declared build provides it
     ("pyyaml", "imports"),
     ("google-cloud-storage", "imports"),
     ("protobuf", "imports"),
@@ -119,7 +119,7 @@ MESSY_EXPECTED: set[tuple[str, str]] = {
     ("scikit-image", "imports"),
     ("pandas", "imports"),
     ("seaborn", "imports"),
-    ("tensorflow", "imports"),
+    ("tensorflow-gpu", "imports"),  # import tensorflow (notebook): requirements.txt declares the GPU build
     ("tqdm", "imports"),
 }
 

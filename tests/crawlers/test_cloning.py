@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.checkout import classify_git_error
+from core.schemas import SchemaError
 from crawlers import cloning
 from crawlers.cloning import CloneTarget, cache_path, clone_all, clone_repository
 from tests.crawlers import messy_repos as repos
@@ -48,7 +49,14 @@ def test_cache_path_layout_and_guard(tmp_path: Path) -> None:
         ("fatal: unable to access 'https://x/': The requested URL returned error: 404", "not_found"),
         ("fatal: '/m/x' does not appear to be a git repository", "not_a_repository"),
         ("fatal: https://example.org/p/info/refs not valid: is this a git repository?", "not_a_repository"),
-        ("fatal: unable to access 'https://github.com/o/r/': Could not resolve host: github.com", "error"),
+        ("fatal: unable to access 'https://github.com/o/r/': Could not resolve host: github.com", "network"),
+        (
+            "fatal: unable to access 'http://h/': Failed to connect to h port 80: Connection refused",
+            "network",
+        ),
+        ("fatal: unable to access 'https://h/': The requested URL returned error: 502", "network"),
+        ("error: unable to create file a/a/a/x.py: File name too long", "invalid"),
+        ("fatal: unable to access 'https://h/': The requested URL returned error: 403", "error"),
     ],
 )
 def test_git_messages_map_to_statuses(stderr: str, status: str) -> None:
@@ -134,11 +142,12 @@ def test_targets_accepted_only_and_distinct() -> None:
         {"repo_url": "", "accepted": "True"},
     ]
     assert cloning.select_targets(rows) == [
-        CloneTarget("https://github.com/a/x", "v1"),
+        CloneTarget("https://github.com/a/x"),
+        CloneTarget("https://github.com/a/x", "v1"),  # its own checkout: the ref is part of the key
         CloneTarget("https://github.com/a/unknown"),
         CloneTarget("https://github.com/a/no-decision-export"),
     ]
-    assert len(cloning.select_targets(rows, accepted_only=False)) == 5
+    assert len(cloning.select_targets(rows, accepted_only=False)) == 6
 
 
 def test_clone_pipeline_writes_repos_csv_and_resumes(github_mirror: GitHubMirror, tmp_path: Path) -> None:
@@ -202,6 +211,9 @@ def test_clone_pipeline_writes_repos_csv_and_resumes(github_mirror: GitHubMirror
         "evidence",
         "name",
         "optional",
+        "resolution",
+        "resolved_by",
+        "canonical",
     ]
     messy_pairs = {(d["package"], d["source"]) for d in dependencies if d["repo_url"] == messy}
     assert messy_pairs == repos.MESSY_EXPECTED
@@ -248,7 +260,7 @@ def test_clone_all_never_aborts_and_reports_progress(github_mirror: GitHubMirror
         workers=2,
         progress=lambda done, total, _m: calls.append((done, total)),
     )
-    assert sorted(r.status for r in results) == ["error", "not_found", "ok"]
+    assert sorted(r.status for r in results) == ["invalid", "not_found", "ok"]
     assert calls[0] == (0, 3) and calls[-1] == (3, 3)
 
 
@@ -310,13 +322,15 @@ def test_ctrl_c_stops_running_clones_at_once(github_mirror: GitHubMirror, tmp_pa
     assert _read(out / "repos.csv") == []  # nothing was finished, nothing recorded
 
 
-def test_hand_edited_numbers_in_repos_csv_do_not_abort(tmp_path: Path) -> None:
-    """repos.csv is a table users edit; a bad number reads as 0, the status and path are kept."""
+def test_hand_edited_garbage_in_repos_csv_is_one_line_naming_the_row(tmp_path: Path) -> None:
+    """repos.csv is validated before use: a bad number is refused with its row, never read as 0."""
     path = tmp_path / "repos.csv"
     path.write_text(
-        "repo_url,status,size_kb,n_python_files,max_size_mb,seconds,path\n"
-        "https://github.com/o/r,too_large,about 2 GB,n/a,nan,inf,\n"
+        "repo_url,status,commit,size_kb,n_python_files,has_submodules,path,error\n"
+        "https://github.com/o/r,ok,abc,12,3,false,,\n"
+        "https://github.com/o/s,too_large,,about 2 GB,,false,,\n"
     )
-    (result,) = cloning.read_repos_csv(path).values()
-    assert (result.status, result.size_kb, result.n_python_files) == ("too_large", 0, 0)
-    assert (result.max_size_mb, result.seconds) == (0.0, 0.0)
+    with pytest.raises(SchemaError) as caught:
+        cloning.read_repos_csv(path)
+    assert str(caught.value).startswith(f"{path}: row 2 (line 3): size_kb: Input should be a valid integer")
+    assert caught.value.exit_code == 2

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from pipreqs import pipreqs
 
+from crawlers.dependencies.aliases import import_to_package
 from crawlers.dependencies.declared import parse_requirement, parse_requirements_file, pip_install_arguments
 from crawlers.dependencies.frameworks import FRAMEWORK_NAMES, frameworks_of
 from crawlers.dependencies.imports import imports_from_regex
-from crawlers.dependencies.mapping import declared_to_package, import_to_package, is_stdlib, normalise
+from crawlers.dependencies.mapping import declared_to_package, is_stdlib, normalise
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,7 @@ def test_stdlib_includes_python2_names() -> None:
         ("git+https://github.com/a/b.git#egg=fvcore", ("fvcore", "")),
         ("git+https://github.com/NVIDIA/apex.git", ("apex", "")),
         ("mypkg @ git+https://github.com/o/mypkg.git", ("mypkg", "")),
-        ("https://download.pytorch.org/whl/cu100/torch-1.0.0.whl", None),
+        ("https://download.pytorch.org/whl/cu100/torch-1.0.0.whl", ("torch", "==1.0.0")),
         ("./local/package", None),
         ("'jax[cuda]>=0.2'", ("jax", ">=0.2")),
         ("$EXTRA", None),
@@ -93,7 +94,12 @@ def test_regex_fallback_reads_python2_imports() -> None:
     source = (
         'import cPickle, numpy as np\nfrom scipy import io\nfrom . import x\nprint "hi"\n    import os.path\n'
     )
-    assert list(imports_from_regex(source)) == [("cPickle", 1), ("numpy", 1), ("scipy", 2), ("os.path", 5)]
+    assert list(imports_from_regex(source)) == [
+        ("cPickle", 1, "module"),
+        ("numpy", 1, "module"),
+        ("scipy", 2, "module"),
+        ("os.path", 5, "module"),
+    ]
 
 
 def _flags(*packages: str) -> set[str]:

@@ -82,15 +82,24 @@ PAPERS = [
     ["f12", "12", "Twelve", "Accept (Poster)", "True", GH + "g/seven", GH + "g/seven", "", "github.com"],
 ]
 
-REPOS_HEADER = ["repo_url", "status", "commit", "size_kb", "n_python_files", "error"]
+REPOS_HEADER = [
+    "repo_url",
+    "status",
+    "commit",
+    "size_kb",
+    "n_python_files",
+    "has_submodules",
+    "path",
+    "error",
+]
 REPOS = [
-    [GH + "a/one", "ok", "a" * 40, "10", "3", ""],
-    [GH + "b/two", "ok", "b" * 40, "20", "5", ""],
-    [GH + "c/three", "ok", "c" * 40, "30", "2", ""],
-    [GH + "d/four", "not_found", "", "", "", "repository not found"],
-    [GH + "e/five", "ok", "e" * 40, "1", "0", ""],
-    [GH + "f/six", "too_large", "", "900000", "", "larger than 500 MB"],
-    [GH + "r/rej", "ok", "f" * 40, "5", "1", ""],
+    [GH + "a/one", "ok", "a" * 40, "10", "3", "false", "", ""],
+    [GH + "b/two", "ok", "b" * 40, "20", "5", "false", "", ""],
+    [GH + "c/three", "ok", "c" * 40, "30", "2", "false", "", ""],
+    [GH + "d/four", "not_found", "", "", "", "false", "", "repository not found"],
+    [GH + "e/five", "ok", "e" * 40, "1", "0", "false", "", ""],
+    [GH + "f/six", "too_large", "", "900000", "", "false", "", "larger than 500 MB"],
+    [GH + "r/rej", "ok", "f" * 40, "5", "1", "false", "", ""],
 ]
 
 DEPS_HEADER = ["repo_url", "repo_subpath", "package", "source", "specifier", "evidence", "name", "optional"]

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from core.schemas import SchemaError
 from reports.census.aggregate import (
     CensusSummary,
     accepted_papers,
@@ -260,22 +261,28 @@ def test_missing_step_outputs_name_the_command(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "command"),
+    ("name", "content", "problem", "command"),
     [
-        ("papers.csv", "", "audit crawl VENUE --out"),  # a crash left an empty file
-        ("repos.csv", 'repo_url,status\n"https://github.com/o/r,ok\n', "audit clone"),  # unclosed quote
+        ("papers.csv", "", "empty file", "audit crawl VENUE --out"),  # a crash left an empty file
+        (
+            "repos.csv",
+            'repo_url,status\n"https://github.com/o/r,ok\n',
+            "line 2: a quoted cell is never closed",
+            "audit clone",
+        ),
     ],
 )
 def test_unreadable_step_outputs_name_the_command(
-    tmp_path: Path, name: str, content: str, command: str
+    tmp_path: Path, name: str, content: str, problem: str, command: str
 ) -> None:
     folder = write_census_folder(tmp_path / "c")
     (folder / name).write_text(content)
-    with pytest.raises(MissingInput) as caught:
+    with pytest.raises(SchemaError) as caught:
         load_tables(folder)
     message = str(caught.value)
-    assert message.startswith(f"{folder / name} cannot be read as a CSV table (")
-    assert f"; rerun `{command}" in message and "\n" not in message
+    assert message.startswith(f"{folder / name}: {problem}")
+    assert f"write it again with `{command}" in message and "\n" not in message
+    assert caught.value.exit_code == 2
 
 
 def test_empty_census_has_no_shares() -> None:

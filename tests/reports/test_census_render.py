@@ -14,7 +14,7 @@ from PIL import Image
 
 from reports.census.render import OUTPUTS, render_census
 from reports.census.wordcloud import bundled_font
-from tests.reports.census_fixture import VENUE, write_census_folder
+from tests.reports.census_fixture import GH, VENUE, write_census_folder
 
 FIGURES = ("top_tools.png", "frameworks.png", "wordcloud.png")
 
@@ -62,11 +62,18 @@ def test_census_json_headline_numbers(rendered: Path) -> None:
         "no_framework",
         "packages",
         "signals",
+        "domains",
         "baseline",
+        "coverage",
         "crawl",
         "sources",
+        "primary_frameworks",
+        "resolutions",
+        "baseline_disagreements",
+        "checklist",
     }
     assert doc["crawl"] is None  # no crawl.json in this folder
+    assert doc["checklist"] is None  # no checklist.csv in this folder
     assert doc["hosts"] == {"github.com": 8, "drive.google.com": 1}
     assert doc["host_kinds"] == {"GitHub": 8, "Google Drive": 1}
     assert doc["venue"] == VENUE
@@ -182,3 +189,32 @@ def test_audit_report_rerenders_a_census_folder(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "dependencies.csv is missing: run `audit deps" in lines[0]
+
+
+def test_low_coverage_opens_the_report_with_a_banner(rendered: Path) -> None:
+    """4 of the 7 repositories were cloned (57% < 80%): the shares describe those 4; the report says so."""
+    doc = json.loads((rendered / "census.json").read_text())
+    warning = (
+        "Only 4 of 7 repositories (57%) could be cloned (1 not found, 1 larger than the size limit, "
+        "1 not in repos.csv): the framework, package and signal numbers below describe those 4 only, "
+        "not the venue."
+    )
+    assert doc["coverage"] == {"cloned": 4, "distinct": 7, "share": 4 / 7, "low": True, "warning": warning}
+    markdown = (rendered / "report.md").read_text()
+    assert f"> **Incomplete census.** {warning}" in markdown
+    assert markdown.index("Incomplete census") < markdown.index("## Papers")
+    html = (rendered / "report.html").read_text()
+    assert '<p class="banner" role="alert"><strong>Incomplete census.</strong>' in html
+    assert html.index("Incomplete census") < html.index('<div class="headline">')
+
+
+def test_full_coverage_has_no_banner(tmp_path: Path) -> None:
+    folder = write_census_folder(tmp_path / "full")
+    repos = (folder / "repos.csv").read_text().replace("not_found", "ok").replace("too_large", "ok")
+    (folder / "repos.csv").write_text(repos + f"{GH}g/seven,ok,{'9' * 40},1,1,false,,\n")
+    render_census(folder, venue=VENUE, tool_version="9.9", top_n=3, generated_at="2020-05-01T00:00:00+00:00")
+    doc = json.loads((folder / "census.json").read_text())
+    assert (doc["coverage"]["cloned"], doc["coverage"]["distinct"], doc["coverage"]["low"]) == (7, 7, False)
+    assert doc["coverage"]["warning"] == ""
+    assert "Incomplete census" not in (folder / "report.md").read_text()
+    assert "banner" not in (folder / "report.html").read_text().split("</style>")[1]

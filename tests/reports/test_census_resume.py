@@ -14,6 +14,7 @@ import pytest
 
 from audit.pipelines import census
 from audit.pipelines.census import MARKER, Step, StepLog, _run_step
+from core import schemas
 from core.errors import UsageError
 from crawlers.errors import CrawlerUsageError
 from tests.reports.census_fixture import VENUE, write_census_folder
@@ -128,6 +129,12 @@ def test_render_report_reuses_the_census_venue_and_top_n(tmp_path: Path) -> None
     assert StepLog(folder).is_done(census._report_step(folder, VENUE, 2))
 
 
+#: Empty tables that census.run reads between steps (it asks repos.csv whether clones must be retried).
+HEADERS = {
+    "papers.csv": ",".join(schemas.TABLES["papers.csv"].required),
+    "repos.csv": ",".join(schemas.TABLES["repos.csv"].required),
+}
+
 #: census.run's options besides the venue, folder and export file.
 OPTIONS = {"workers": 1, "timeout_s": 60.0, "max_size_mb": 500.0, "top_n": 3}
 
@@ -145,7 +152,7 @@ def test_census_reruns_clone_only_when_its_limits_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A larger --max-size-mb or --timeout must reach the clone step (it retries too_large/timeout)."""
-    from audit.pipelines import clone, crawl, deps
+    from audit.pipelines import checklist, clone, crawl, deps
     from reports.census import render
 
     runs: Counter[str] = Counter()
@@ -155,23 +162,24 @@ def test_census_reruns_clone_only_when_its_limits_change(
             runs[step] += 1
             directory = kwargs.get("out") or args[0]
             for name in names:
-                (Path(str(directory)) / name).write_text(f"{name}\n")
+                (Path(str(directory)) / name).write_text(HEADERS.get(name, name) + "\n")
 
         return action
 
     monkeypatch.setattr(crawl, "run", writer("crawl", "papers.csv"))
     monkeypatch.setattr(clone, "run", writer("clone", "repos.csv"))
     monkeypatch.setattr(deps, "run", writer("deps", "dependencies.csv", "frameworks.csv", "all_tools.csv"))
+    monkeypatch.setattr(checklist, "run", writer("checklist", "checklist.csv"))
     monkeypatch.setattr(render, "render_census", writer("report", *render.OUTPUTS))
     out = tmp_path / "c"
     out.mkdir()
     census.run(VENUE, out=out, from_file=None, **OPTIONS)
     census.run(VENUE, out=out, from_file=None, **OPTIONS | {"workers": 4})  # workers change nothing
-    assert runs == {"crawl": 1, "clone": 1, "deps": 1, "report": 1}
+    assert runs == {"crawl": 1, "clone": 1, "deps": 1, "checklist": 1, "report": 1}
     census.run(VENUE, out=out, from_file=None, **OPTIONS | {"max_size_mb": 900.0})
     census.run(VENUE, out=out, from_file=None, **OPTIONS | {"max_size_mb": 900.0, "timeout_s": 300.0})
     # repos.csv came back byte-identical, so deps and the report had nothing new to read
-    assert runs == {"crawl": 1, "clone": 3, "deps": 1, "report": 1}
+    assert runs == {"crawl": 1, "clone": 3, "deps": 1, "checklist": 1, "report": 1}
 
 
 def _export(path: Path, titles: list[str]) -> Path:

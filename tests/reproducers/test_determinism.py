@@ -52,9 +52,25 @@ def test_parallel_seeds_equal_sequential_seeds(snip_spec, tmp_path: Path) -> Non
     """Seeds in spawned worker processes (``--jobs 2``) give the same rows, bit for bit."""
     from reproducers.runners.local import iter_seeds
 
-    parallel = dict(iter_seeds(snip_spec, "tiny", [0, 1], "cpu", tmp_path / "p", tmp_path / "d", jobs=2))
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(3)
+    torch.use_deterministic_algorithms(False)
+    facts: dict[int, dict] = {}
+    try:
+        parallel = dict(
+            iter_seeds(snip_spec, "tiny", [0, 1], "cpu", tmp_path / "p", tmp_path / "d", jobs=2, facts=facts)
+        )
+        host_state = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
     sequential = dict(iter_seeds(snip_spec, "tiny", [0, 1], "cpu", tmp_path / "s", tmp_path / "d", jobs=1))
     assert sorted(parallel) == [0, 1]
+    # Each worker process reported its own set-up after its seed; this process was left as it was.
+    assert host_state == (3, False)
+    assert sorted(facts) == [0, 1] and facts[0] == facts[1]
+    assert (facts[0]["determinism"]["torch.num_threads"], facts[0]["torch"]) == (1, torch.__version__)
+    assert facts[0]["determinism"]["torch.use_deterministic_algorithms"] is True
     for seed in (0, 1):
         strip = [{k: v for k, v in row.items() if k != "wall_s"} for row in parallel[seed][0]]
         assert strip == [{k: v for k, v in row.items() if k != "wall_s"} for row in sequential[seed][0]]
@@ -77,3 +93,31 @@ def test_lth_rounds_do_not_depend_on_the_global_rng(lth_spec, tmp_path: Path) ->
         left = torch.load(tmp_path / "a" / "states" / digest / "state.pt", weights_only=True)
         right = torch.load(tmp_path / "b" / "states" / digest / "state.pt", weights_only=True)
         assert all(torch.equal(left[k], right[k]) for k in left), digest
+
+
+def test_the_provenance_probe_runs_as_a_lone_script() -> None:
+    """The upstream probe is ``python -I -c <provenance.py's source>``: no project on the path, so it
+    must run on the standard library alone and report torch, the packages and the CPU (a name it used
+    before defining it once broke the probe in every container)."""
+    import json
+    import subprocess
+    import sys
+    from importlib import metadata
+    from pathlib import Path
+
+    from reproducers import provenance
+
+    source = Path(provenance.__file__).read_text()
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", source, "cpu"], capture_output=True, text=True, timeout=120, cwd="/"
+    )
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts["torch"] == metadata.version("torch") and facts["packages"]["numpy"] == metadata.version(
+        "numpy"
+    )
+    assert (
+        facts["cuda_available"] is False
+        and facts["determinism"]["torch.use_deterministic_algorithms"] is False
+    )
+    assert facts["device_name"]  # the /proc/cpuinfo model name (or the machine) without core.device

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import pytest
 from reproducers import registry
 from reproducers.runners.docker import DockerRunner
 from reproducers.runners.local import run_seed
-from tests.reproducers.docker_fixtures import PROJECT_ROOT, require_base, requires_docker, wheelhouse
+from tests.reproducers.docker_fixtures import require_base, requires_docker, wheelhouse
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, requires_docker]
 
@@ -76,23 +74,38 @@ def test_an_unchanged_image_is_reused_not_rebuilt(docker_run: dict[str, Any], tm
     assert "RUN pip install --no-index --find-links /wheels -r /opt/audit/requirements.txt" in dockerfile
 
 
-def test_audit_reproduce_with_the_docker_runner(docker_run: dict[str, Any], tmp_path: Path) -> None:
-    """The command line end to end; the Docker run's state cache makes its training instant."""
+def test_audit_reproduce_with_the_docker_runner(
+    docker_run: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line end to end (in this process, so that its torch state can be watched); the
+    Docker run's state cache makes its training instant. Provenance comes from inside the containers:
+    this process's torch is left exactly as it was (non-deterministic, 3 threads)."""
+    import torch
+
+    from audit.cli import main
+
     root = docker_run["root"]
-    env = {
-        **os.environ,
+    for name, value in {
         "AUDIT_BASE_IMAGE": require_base(),
         "AUDIT_WHEELHOUSE": str(wheelhouse()),
         "AUDIT_CACHE_DIR": str(root / "cache"),
         "AUDIT_DATA_DIR": str(root / "data"),
-    }
+    }.items():
+        monkeypatch.setenv(name, value)
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(3)
+    torch.use_deterministic_algorithms(False)
     out = tmp_path / "reproduction"
-    result = subprocess.run(
-        [sys.executable, "-m", "audit", "reproduce", PAPER, "--protocol", "quick", "--seeds", "2",
-         "--runner", "docker", "--device", "cpu", "--out", str(out)],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["reproduce", PAPER, "--protocol", "quick", "--seeds", "2", "--runner", "docker",
+                  "--device", "cpu", "--out", str(out)])  # fmt: skip
+        host_state = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+    assert exit_info.value.code == 0
+    assert host_state == (3, False)  # describing the run configured nothing here
     with (out / "runs.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     expected = accuracy_by_condition(
@@ -107,4 +120,17 @@ def test_audit_reproduce_with_the_docker_runner(docker_run: dict[str, Any], tmp_
     assert environment["runner"] == "docker"
     assert environment["docker"]["base_image"] == require_base()
     assert environment["docker"]["container_settings"]["network_mode"] == "none"
-    assert environment["failed_seeds"] == []
+    assert (environment["failed_seeds"], environment["seeds"]) == ([], [0, 1])
+    # What the worker reported from inside its containers, after configuring its seed.
+    determinism = environment["determinism"]
+    assert (determinism["torch.num_threads"], determinism["torch.use_deterministic_algorithms"]) == (1, True)
+    assert determinism["bitwise_repeatable"] is True
+    inside = environment["inside"]
+    assert (inside["reported_by"], inside["seeds"], inside["differs"]) == ("worker", [0, 1], {})
+    assert inside["torch"].split("+")[0] == metadata.version("torch").split("+")[0]
+    assert inside["packages"]["mlxtend"] == metadata.version("mlxtend")
+    assert inside["uid"] != 0
+    assert environment["device"]["reported_from"] == "inside the container"
+    assert environment["device"]["torch_cuda"] is None  # the image's CPU torch
+    for seed in SEEDS:
+        assert docker_run["outcome"].results[seed]["environment"]["determinism"] == determinism

@@ -26,6 +26,7 @@ from reproducers.docker.sandbox import NOBODY, Sandbox
 from reproducers.errors import ReproductionError
 from reproducers.runners.docker import DockerRunner, SeedFailure, require_engine
 from tests.reproducers.docker_fixtures import (
+    HOSTILE_WORKER,
     PROJECT_ROOT,
     STAND_IN_COMMAND,
     light_image,
@@ -80,7 +81,10 @@ def test_running_container_is_sandboxed(tmp_path: Path) -> None:
     attrs = connect().api.inspect_container(container_id)
     host, config = attrs["HostConfig"], attrs["Config"]
     assert host["NetworkMode"] == "none"
-    assert config["User"] == f"{NOBODY}:{NOBODY}"  # the tests run as root, so containers run as nobody
+    uid, gid = (int(part) for part in config["User"].split(":"))
+    assert uid != 0 and gid != 0  # never root, whoever runs the tests
+    # Root's containers run as nobody; anyone else's as themselves (they own the mounted folders).
+    assert (uid, gid) == ((NOBODY, NOBODY) if os.getuid() == 0 else (os.getuid(), os.getgid()))
     assert host["CapDrop"] == ["ALL"]
     assert host["SecurityOpt"] == ["no-new-privileges"]
     assert host["ReadonlyRootfs"] is True
@@ -90,12 +94,12 @@ def test_running_container_is_sandboxed(tmp_path: Path) -> None:
     assert (config["OpenStdin"], config["Tty"], config["AttachStdin"]) == (False, False, False)
     assert config["Labels"][RUN_LABEL] == runner.run_id
     assert (config["Labels"]["audit.paper"], config["Labels"]["audit.seed"]) == ("P1", "9")
-    (paths["out_dir"] / "containers" / "seed-9" / "release").write_text("go")
+    (paths["out_dir"] / "containers" / "seed-9" / "out" / "release").write_text("go")
     thread.join(timeout=60)
     outcome = box["outcome"]
     facts = outcome.results[9]  # type: ignore[attr-defined]
     # What the code sees from inside: loopback only, no stdin, read-only root, writable scratch/cache.
-    assert facts["uid"] == NOBODY and facts["gid"] == NOBODY
+    assert (facts["uid"], facts["gid"]) == (uid, gid)  # the user the engine reported is the one that ran
     assert facts["interfaces"] == ["lo"]
     assert facts["stdin"] == ""
     assert (facts["root_writable"], facts["tmp_writable"]) == (False, True)
@@ -127,8 +131,13 @@ def test_failed_seeds_are_recorded_and_the_others_kept(tmp_path: Path) -> None:
         "warning: seed 3 failed in Docker: killed: out of memory (mem_limit 256m)",
     ]
     log = (tmp_path / "out" / "containers" / "seed-1" / "container.log").read_text().splitlines()
-    result = tmp_path / "out" / "containers" / "seed-0" / "result.json"
+    result = tmp_path / "out" / "containers" / "seed-0" / "out" / "result.json"
     assert (result.stat().st_uid, result.parent.stat().st_uid) == (os.getuid(), os.getuid())  # handed back
+    # The host's own files sit next to the mounted folder, never in it.
+    assert sorted(p.name for p in (tmp_path / "out" / "containers" / "seed-1").iterdir()) == [
+        "container.log",
+        "out",
+    ]
     # Progress: the start, each worker's own "[k/n] message" lines, then one call per finished seed.
     assert calls[0][:2] == (0, 4) and calls[-1][:2] == (4, 4)
     assert {message for _, _, message in calls} >= {"seed 0: halfway", "seed 2: halfway", "seed 3: halfway"}
@@ -146,7 +155,8 @@ def test_a_seed_past_its_time_limit_is_killed_and_recorded(tmp_path: Path) -> No
 
 def test_environment_records_image_and_sandbox(tmp_path: Path) -> None:
     runner = stand_in_runner()
-    runner.run_seeds("P1", "quick", [0], **folders(tmp_path))
+    outcome = runner.run_seeds("P1", "quick", [0], **folders(tmp_path))
+    facts = outcome.results[0]
     env = runner.environment()
     docker = env["docker"]
     image = connect().images.get(docker["image"])
@@ -157,15 +167,38 @@ def test_environment_records_image_and_sandbox(tmp_path: Path) -> None:
     assert docker["dockerfile_sha256"] == hashlib.sha256(dockerfile.encode()).hexdigest()
     assert dockerfile.splitlines()[2] == f"FROM {require_base()}"
     settings = docker["container_settings"]
-    assert (settings["network_mode"], settings["user"], settings["read_only"]) == (
-        "none",
-        "65534:65534",
-        True,
-    )
+    # The user recorded is the user that ran (as seen from inside), and it is not root.
+    assert settings["user"] == f"{facts['uid']}:{facts['gid']}" and facts["uid"] != 0
+    assert (settings["network_mode"], settings["read_only"]) == ("none", True)
     assert (settings["cap_drop"], settings["security_opt"]) == (["ALL"], ["no-new-privileges"])
     assert (settings["mem_limit"], settings["pids_limit"], settings["stdin_open"]) == ("256m", 64, False)
     assert (env["runner"], env["image_digest"], env["failed_seeds"]) == ("docker", None, [])
     assert docker["device"] == "cpu" and docker["image_digest"] is None  # a local build: no registry digest
+    # Provenance as the container reported it: the base image's Python, no torch in this light image.
+    base_python = connect().containers.run(
+        require_base(), ["python3", "-c", "import sys; print(sys.version.split()[0])"], remove=True
+    )
+    inside = env["inside"]
+    assert inside["python"] == base_python.decode().strip() == facts["environment"]["python"]
+    assert (inside["torch"], inside["determinism"], inside["seeds"], inside["differs"]) == (
+        None,
+        None,
+        [0],
+        {},
+    )
+    assert inside["reported_by"] == "worker" and inside["uid"] == facts["uid"]
+    assert env["device"] == {"name": None, "torch_cuda": None, "reported_from": "inside the container"}
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="handing the mounted folders to another user needs root")
+def test_an_explicit_container_user_is_the_one_that_runs(tmp_path: Path) -> None:
+    runner = stand_in_runner(Sandbox(mem_limit="256m", pids_limit=64, tmpfs_size="64m", user="4321:4321"))
+    outcome = runner.run_seeds("P1", "quick", [0], **folders(tmp_path))
+    facts = outcome.results[0]
+    assert (facts["uid"], facts["gid"]) == (4321, 4321)
+    assert facts["states_writable"] is True  # the folders were handed to that user, and back after
+    assert (tmp_path / "out" / "containers" / "seed-0" / "out" / "result.json").stat().st_uid == 0
+    assert runner.environment()["docker"]["container_settings"]["user"] == "4321:4321"
 
 
 def test_a_missing_base_image_is_one_clear_line(tmp_path: Path) -> None:
@@ -309,3 +342,48 @@ def test_auto_runner_is_docker_with_a_base_image_and_local_without(tmp_path: Pat
     explicit = select_runner("docker", device="cpu", base_image="audit/no-such-base:missing", **folders)
     with pytest.raises(ReproductionError, match=r"^base image 'audit/no-such-base:missing' is not on this"):
         explicit.check_base()  # an explicit --runner docker fails with the one-line reason instead
+
+
+def test_a_hostile_worker_output_fails_its_seed_and_touches_no_host_file(tmp_path: Path) -> None:
+    """result.json as a link to a host file, a FIFO, oversized, a planted link, wrong contract, junk."""
+    light_image()
+    host_file = tmp_path / "host-file.txt"
+    host_file.write_text("the host's own data\n")
+    if os.getuid() == 0:
+        os.chown(host_file, 4242, 4242)  # a chown through a link would show here
+    before = host_file.stat()
+    warnings: list[str] = []
+    runner = DockerRunner(
+        device="cpu",
+        base_image=require_base(),
+        jobs=2,
+        sandbox=Sandbox(mem_limit="256m", pids_limit=64, tmpfs_size="64m", timeout_s=120, max_output_mb=1),
+        worker_command=("python", "-c", HOSTILE_WORKER.format(host_file=str(host_file))),
+        requirements=(),
+        on_warning=warnings.append,
+    )
+    outcome = runner.run_seeds("P1", "quick", list(range(8)), **folders(tmp_path))
+    assert sorted(outcome.results) == [0]  # the honest seed's result is kept
+    assert outcome.results[0]["runs"] == [{"seed": 0, "arm": "dense", "test_accuracy": 90.0}]
+    assert outcome.failures == [
+        SeedFailure(1, "output 'result.json' is a symbolic link"),
+        SeedFailure(2, "output 'result.json' is a FIFO"),
+        SeedFailure(3, "output 'result.json' is 5242880 bytes (over the 1 MB cap)"),
+        SeedFailure(4, "output 'container.log' is a symbolic link"),
+        SeedFailure(5, "result.json: 'runs' must be a list of objects"),
+        SeedFailure(6, "result.json: it is seed 99's result, not seed 6's"),
+        SeedFailure(7, "unreadable result.json: Expecting value: line 1 column 1 (char 0)"),
+    ]
+    assert len(warnings) == 7 and all("\n" not in line for line in warnings)
+    after = host_file.stat()
+    assert host_file.read_text() == "the host's own data\n"
+    assert (after.st_mtime_ns, after.st_size, after.st_uid) == (
+        before.st_mtime_ns,
+        before.st_size,
+        before.st_uid,
+    )
+    seeds = tmp_path / "out" / "containers"
+    for seed in range(8):  # the host's log is in the host-only folder, a real file, never the planted link
+        assert (seeds / f"seed-{seed}" / "container.log").is_file()
+        assert not (seeds / f"seed-{seed}" / "container.log").is_symlink()
+    assert (seeds / "seed-4" / "out" / "container.log").is_symlink()  # left as planted, never followed

@@ -9,9 +9,9 @@ import pytest
 
 from reproducers.docker.containers import ContainerResult, _lines
 from reproducers.docker.engine import connect, engine_reachable
-from reproducers.docker.image import ImageRecipe, content_hash
+from reproducers.docker.image import ImageRecipe, _source_files, _write_context, content_hash
 from reproducers.docker.requirements import pin, runtime_requirements
-from reproducers.docker.sandbox import NOBODY, Sandbox, container_user, make_writable_for
+from reproducers.docker.sandbox import NOBODY, Sandbox, container_user, make_writable_for, reclaim
 from reproducers.docker.wheelhouse import fill
 from reproducers.errors import ReproductionError
 
@@ -63,6 +63,30 @@ def test_content_hash_covers_every_input(tmp_path: Path) -> None:
     assert content_hash("FROM b", "r\n", "sha256:1", [("a.py", code)], [wheel]) != base
 
 
+def test_build_context_copies_links_as_links_and_leaves_out_the_rest(tmp_path: Path) -> None:
+    """An exported tree's (inside) links go into the image as links; a FIFO or caches never do."""
+    source = tmp_path / "tree"
+    (source / "pkg" / "__pycache__").mkdir(parents=True)
+    (source / "pkg" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"cache")
+    (source / "train.py").write_text("print('train')\n")
+    (source / "run.py").symlink_to("train.py")
+    (source / "lib").symlink_to("pkg", target_is_directory=True)
+    os.mkfifo(source / "pipe")
+    files = list(_source_files([("", source)]))
+    assert [name for name, _ in files] == ["lib", "run.py", "train.py"]
+    context = tmp_path / "context"
+    context.mkdir()
+    recipe = ImageRecipe(base="audit/base:offline")
+    _write_context(context, recipe.dockerfile(), recipe, files, [])
+    assert os.readlink(context / "src" / "run.py") == "train.py"
+    assert os.readlink(context / "src" / "lib") == "pkg"
+    assert (context / "src" / "train.py").read_text() == "print('train')\n"
+    before = content_hash("FROM b", "", "sha256:1", files, [])
+    (source / "run.py").unlink()
+    (source / "run.py").symlink_to("pkg")  # same name, another target: another image
+    assert content_hash("FROM b", "", "sha256:1", files, []) != before
+
+
 def test_sandbox_options_passed_to_the_engine() -> None:
     sandbox = Sandbox(mem_limit="2g", pids_limit=128, tmpfs_size="256m", user="1000:1000")
     kwargs = sandbox.run_kwargs()
@@ -90,9 +114,38 @@ def test_sandbox_options_passed_to_the_engine() -> None:
 
 
 def test_containers_never_run_as_root() -> None:
-    expected = f"{NOBODY}:{NOBODY}" if os.getuid() == 0 else f"{os.getuid()}:{os.getgid()}"
-    assert container_user() == expected
-    assert Sandbox().resolved_user() == expected
+    # The rule, on literal inputs: root becomes nobody, anyone else runs as themselves.
+    assert container_user(0, 0) == "65534:65534"
+    assert container_user(0, 1000) == "65534:65534"  # root's uid with any group is still root
+    assert container_user(1000, 1000) == "1000:1000"
+    assert container_user(1000, 27) == "1000:27"
+    # And for this very process, whichever of the two it is: never uid 0.
+    uid, gid = (int(part) for part in container_user().split(":"))
+    assert uid != 0
+    assert (uid, gid) == ((NOBODY, NOBODY) if os.getuid() == 0 else (os.getuid(), os.getgid()))
+    assert Sandbox().resolved_user() == container_user()
+    assert Sandbox(user="4321:4321").resolved_user() == "4321:4321"
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="becoming another user needs root")
+def test_a_non_root_caller_gets_its_own_user() -> None:
+    """The other branch, for real: the same function in a forked child that became uid 4242."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: drop to 4242:4343, answer, exit without running pytest's teardown
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(4343)
+            os.setuid(4242)
+            os.write(write_end, container_user().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as answer:
+        got = answer.read()
+    os.waitpid(child, 0)
+    assert got == "4242:4343"
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="handing folders to nobody needs root")
@@ -103,6 +156,33 @@ def test_mounted_folders_are_handed_to_the_container_user(tmp_path: Path) -> Non
     assert (tmp_path / "cache").stat().st_uid == NOBODY
     assert (tmp_path / "cache" / "states").stat().st_uid == NOBODY
     assert (tmp_path / "cache" / "states" / "old.pt").stat().st_uid == 0  # files keep their owner
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="changing owners needs root")
+def test_handing_over_and_back_never_follows_a_link(tmp_path: Path) -> None:
+    """A folder a container wrote may hold links to host files and folders: their targets keep owners."""
+    host = tmp_path / "host"
+    (host / "folder").mkdir(parents=True)
+    (host / "file.txt").write_text("host\n")
+    for path in (host, host / "folder", host / "file.txt"):
+        os.chown(path, 4242, 4242)
+    out = tmp_path / "seed" / "out"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "link-to-folder").symlink_to(host / "folder", target_is_directory=True)
+    (out / "link-to-file").symlink_to(host / "file.txt")
+    (out / "result.json").write_text("{}")
+    os.link(host / "file.txt", out / "hard-link")  # an inode the container did not create
+    make_writable_for(out, f"{NOBODY}:{NOBODY}")
+    assert [path.stat().st_uid for path in (host, host / "folder", host / "file.txt")] == [4242] * 3
+    assert (out.stat().st_uid, (out / "sub").stat().st_uid) == (NOBODY, NOBODY)
+    for path in (out / "result.json", out / "link-to-file", out / "sub" / "link-to-folder"):
+        os.chown(path, NOBODY, NOBODY, follow_symlinks=False)  # as the container would have left them
+    reclaim(out, f"{NOBODY}:{NOBODY}")
+    assert [path.stat().st_uid for path in (host, host / "folder", host / "file.txt")] == [4242] * 3
+    assert (out / "hard-link").stat().st_uid == 4242  # not the container user's: left alone
+    for path in (out, out / "sub", out / "result.json", out / "link-to-file", out / "sub" / "link-to-folder"):
+        assert path.lstat().st_uid == 0, path  # what the container's user owned is the caller's again
+    reclaim(tmp_path / "seed" / "missing", f"{NOBODY}:{NOBODY}")  # nothing there: nothing to do
 
 
 def test_runtime_requirements_are_pinned_to_this_machine() -> None:

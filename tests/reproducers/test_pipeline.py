@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+import torch
 
 from audit.cli import main
 from core.claims import PER_CLASS_COLUMNS, RUN_COLUMNS
@@ -27,7 +29,7 @@ def test_papers_table_and_json(capsys) -> None:
     assert _cli(["papers", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows] == ["rJl-b3RcF7", "B1VZqjAcYX", "SkgsACVKPH", "Ig-VyQc-MLK"]
-    assert rows[1]["claims"] == 10 and set(rows[1]["protocols"]) == {"quick", "paper"}
+    assert rows[1]["claims"] == 21 and {"quick", "paper", "table3"} <= set(rows[1]["protocols"])
 
 
 def test_unknown_paper_exits_2_listing_ids(capsys) -> None:
@@ -44,13 +46,13 @@ def test_unusable_folders_are_one_line_usage_errors(tmp_path: Path, monkeypatch,
     base = ["reproduce", "snip", "--runner", "local", "--seeds", "1", "--out"]
     assert _cli([*base, str(blocker / "out")]) == 2
     assert capsys.readouterr().err == (
-        f"error: cannot create the output folder (--out) {blocker / 'out'}: Not a directory\n"
+        f"error: cannot write to the output folder {blocker / 'out'}: Not a directory; choose another --out\n"
     )
     monkeypatch.setenv("AUDIT_CACHE_DIR", str(blocker / "cache"))
     assert _cli([*base, str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == (
-        "error: cannot create the experiment-state cache (AUDIT_CACHE_DIR) "
-        f"{blocker / 'cache' / 'states'}: Not a directory\n"
+        f"error: cannot write to the experiment-state cache {blocker / 'cache' / 'states'}: Not a directory; "
+        "set AUDIT_CACHE_DIR to a writable folder\n"
     )
     assert not (tmp_path / "out" / "runs.csv").exists()
 
@@ -106,6 +108,11 @@ def test_reproduce_snip_quick_two_seeds(tmp_path: Path, monkeypatch, capsys) -> 
     environment = json.loads((out / "environment.json").read_text())
     assert environment["seeds"] == [0, 1] and environment["claims_hash"] == claims["content_hash"]
     assert environment["device"]["resolved"] == "cpu" and environment["packages"]["torch"]
+    assert environment["seeds_requested"] == [0, 1] and environment["failed_seeds"] == []
+    # In-process seeds: the determinism flags are read from this process, which ran them.
+    assert environment["inside"]["reported_by"] == "in-process"
+    assert environment["determinism"]["torch.num_threads"] == 1
+    assert environment["determinism"]["torch.use_deterministic_algorithms"] is True
 
     # the same command again computes no state and writes byte-identical results
     states = tmp_path / "cache" / "states"
@@ -154,4 +161,8 @@ def test_worker_writes_one_seed_as_json(tmp_path: Path, monkeypatch) -> None:
     body = json.loads(out.read_text())
     assert (body["paper_id"], body["seed"]) == ("B1VZqjAcYX", 1)
     assert [r["arm"] for r in body["runs"]] == ["dense", "snip"] and len(body["per_class"]) == 20
+    # Provenance as the worker's process ran the seed (inside its container, in Docker runs).
+    facts = body["environment"]
+    assert (facts["torch"], facts["packages"]["numpy"]) == (torch.__version__, metadata.version("numpy"))
+    assert facts["determinism"]["torch.num_threads"] == 1 and facts["determinism"]["bitwise_repeatable"]
     assert worker.main([*args[:1], "nope", *args[2:]]) == 2

@@ -10,12 +10,13 @@ import pytest
 import torch
 from torch import nn
 
-from reproducers import models, pruning, saliency
+from reproducers import models, pruning, registry, saliency
 from reproducers.plans import prune_init_recipe
 from reproducers.recipes import RECIPES
-from reproducers.registry import missing_mark
 from reproducers.seeding import generator
 from reproducers.tree import Context, Recipe, Tree
+
+MTM_QUICK = registry.get("missing-the-mark").protocols["quick"]
 
 
 class Tiny(nn.Module):
@@ -151,7 +152,7 @@ def split():
 
 
 def test_prune_init_recipes_reach_the_sparsity_and_invert_magnitude_exactly(tmp_path, split) -> None:
-    protocol = dataclasses.replace(missing_mark.QUICK, split=(600, 100, 100), synflow_iterations=5)
+    protocol = dataclasses.replace(MTM_QUICK, split=(600, 100, 100), synflow_iterations=5)
     tree = _tree(tmp_path, split)
     init = tree.root(Recipe("init", {"init": "kaiming_normal", "device": "cpu"}), "lenet_300_100")
     total = 266_200
@@ -168,7 +169,7 @@ def test_prune_init_recipes_reach_the_sparsity_and_invert_magnitude_exactly(tmp_
 def test_sanity_recipes_change_only_what_they_should(tmp_path, split) -> None:
     tree = _tree(tmp_path, split)
     init = tree.root(Recipe("init", {"init": "kaiming_normal", "device": "cpu"}), "lenet_300_100")
-    pruned = tree.apply(prune_init_recipe(missing_mark.QUICK, "magnitude", 0.9), init)
+    pruned = tree.apply(prune_init_recipe(MTM_QUICK, "magnitude", 0.9), init)
     shuffled = tree.apply(Recipe("mask_shuffle", {}), pruned).model()
     reinit = tree.apply(Recipe("weights_reinit", {"init": "kaiming_normal"}), pruned).model()
     base = pruned.model()

@@ -156,9 +156,15 @@ def test_checkout_follows_insteadof_to_the_pinned_commit(published: dict[str, An
     repo = checkout(entry_for(commit), tmp_path / "cache")
     assert git("rev-parse", "HEAD", cwd=repo) == commit
     assert git("config", "remote.origin.url", cwd=repo) == URL  # as registered; git rewrites it on use
-    tree = export_tree(repo, commit, tmp_path / "tree")
+    assert git("rev-parse", "--is-bare-repository", cwd=repo) == "true"  # no working tree on the host
+    assert [p.name for p in repo.rglob("*") if p.name in ("train.py", "requirements.txt")] == []
+    tree = tmp_path / "tree"
+    report = export_tree(repo, commit, tree)
     assert sorted(p.name for p in tree.iterdir()) == ["requirements.txt", "train.py"]
     assert (tree / "train.py").read_text() == TRAIN_SCRIPT
+    assert (report.files, report.links, report.skipped) == (2, 0, [])
+    requirements = (published["authors"] / "requirements.txt").stat().st_size
+    assert report.bytes == len(TRAIN_SCRIPT.encode()) + requirements
     assert checkout(entry_for(commit), tmp_path / "cache") == repo  # reused, not cloned again
 
 
@@ -219,7 +225,22 @@ def test_upstream_entry_end_to_end(published: dict[str, Any], tmp_path: Path) ->
         stdout = (out / "containers" / f"seed-{row['seed']}" / "stdout.txt").read_text()
         assert f"test_accuracy={expected[row['seed']]['test_accuracy']:.4f}" in stdout
     environment = runner.environment()
-    assert environment["upstream"] == {"url": URL, "commit": commit, "command": list(entry.command)}
+    upstream = environment["upstream"]
+    assert (upstream["url"], upstream["commit"], upstream["command"]) == (URL, commit, list(entry.command))
+    assert (upstream["export"]["files"], upstream["export"]["skipped"], upstream["max_output_mb"]) == (
+        2,
+        [],
+        64.0,
+    )
+    # Provenance from a probe container of the image, not from the host.
+    inside = environment["inside"]
+    assert "error" not in inside, inside
+    assert inside["torch"] == metadata.version("torch") and inside["packages"]["numpy"] == metadata.version(
+        "numpy"
+    )
+    assert inside["reported_by"].startswith("probe container") and inside["cuda_available"] is False
+    assert environment["determinism"]["set_by"] == "the authors' code"
+    assert environment["determinism"]["defaults_in_container"]["torch.use_deterministic_algorithms"] is False
     assert environment["docker"]["requirements"] == list(PINNED)
     assert environment["docker"]["container_settings"]["network_mode"] == "none"
     assert "COPY src/ /opt/audit/src/" in (out / "Dockerfile").read_text()

@@ -1,0 +1,109 @@
+"""One code base → its checklist verdicts; many code bases in parallel processes.
+
+Scoring reads the checkout and never runs it; it never raises either: a code base that cannot be read
+gets status ``missing_checkout`` or ``error`` and no verdicts, and the census goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawlers.checklist.codebase import DeclaredFile, build
+from crawlers.checklist.items import dependencies, evaluation, pretrained, results, training
+from crawlers.checklist.records import ITEMS, CodeBaseChecklist
+from crawlers.dependencies.files import inside
+
+ProgressCallback = Callable[[int, int, str], None]
+RULES = {
+    "dependencies": dependencies.judge,
+    "training": training.judge,
+    "evaluation": evaluation.judge,
+    "pretrained": pretrained.judge,
+    "results": results.judge,
+}
+assert tuple(RULES) == ITEMS
+
+
+@dataclass(frozen=True)
+class ChecklistJob:
+    """A code base to score: clone URL, linked sub-folder, checkout, commit, and its declared files."""
+
+    repo_url: str
+    repo_subpath: str
+    checkout: str
+    commit: str = ""
+    declared: tuple[DeclaredFile, ...] = field(default_factory=tuple)
+
+
+def _scan_root(checkout: Path, subpath: str) -> tuple[Path, bool]:
+    """The linked folder (a linked file: its folder), or the whole checkout when it is not there."""
+    sub = subpath.strip().strip("/")
+    if not sub:
+        return checkout, True
+    candidate = checkout / sub
+    if candidate.is_symlink() or not inside(candidate, checkout):
+        return checkout, False
+    if candidate.is_dir():
+        return candidate, True
+    if candidate.is_file():
+        return candidate.parent, True
+    return checkout, False
+
+
+def score(job: ChecklistJob) -> CodeBaseChecklist:
+    result = CodeBaseChecklist(job.repo_url, job.repo_subpath, commit=job.commit)
+    checkout = Path(job.checkout)
+    try:
+        if not job.checkout or not checkout.is_dir() or checkout.is_symlink():
+            result.status = "missing_checkout"
+            return result
+        root, found = _scan_root(checkout, job.repo_subpath)
+        if not found:
+            result.status = "subpath_missing"
+        base = build(checkout, root, list(job.declared))
+        if base.readme is not None:
+            result.readme, result.readme_format = base.readme.path, base.readme.format
+        for item, rule in RULES.items():
+            result.items[item] = rule(base)
+    except Exception as exc:  # one strange repository must not stop a census
+        result.status, result.error = "error", f"{type(exc).__name__}: {exc}"[:300]
+        result.items = {}
+    return result
+
+
+def score_many(
+    jobs: list[ChecklistJob], *, workers: int = 2, progress: ProgressCallback | None = None
+) -> list[CodeBaseChecklist]:
+    """Score every job, ``workers`` processes at a time (in this process when 1); results in job order."""
+    total = len(jobs)
+    done: dict[int, CodeBaseChecklist] = {}
+    if progress:
+        progress(0, total, "")
+    if workers <= 1 or total <= 1:
+        for index, job in enumerate(jobs):
+            done[index] = score(job)
+            if progress:
+                progress(index + 1, total, job.repo_url)
+        return [done[i] for i in range(total)]
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = {pool.submit(score, job): index for index, job in enumerate(jobs)}
+        for count, future in enumerate(as_completed(futures), start=1):
+            index = futures[future]
+            try:
+                done[index] = future.result()
+            except Exception as exc:  # a crashed worker: record it and go on
+                job = jobs[index]
+                done[index] = CodeBaseChecklist(
+                    job.repo_url, job.repo_subpath, "error", job.commit, error=repr(exc)[:300]
+                )
+            if progress:
+                progress(count, total, jobs[index].repo_url)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return [done[i] for i in range(total)]
