@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -57,3 +57,30 @@ class Executor(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def map_ordered(
+    executor: Executor,
+    fn: Callable[[Item], Result],
+    items: Sequence[Item],
+    *,
+    key: Callable[[Item], str],
+    failed: Callable[[Item, BaseException], Result],
+    progress: ProgressCallback | None = None,
+) -> list[Result]:
+    """``[fn(item) for item in items]`` as one task per item on ``executor``, in the order of ``items``
+    whatever order the tasks finish in; an item whose task raised (or whose workers died) gets
+    ``failed(item, error)``, so one bad unit never loses the others. Progress says where each ran."""
+    tasks = [Task(key=key(item), fn=fn, args=(item,)) for item in items]
+    position = {id(task): i for i, task in enumerate(tasks)}
+    results: dict[int, Result] = {}
+    for done, outcome in enumerate(executor.run(tasks), start=1):
+        i = position[id(outcome.task)]
+        results[i] = outcome.result if outcome.ok else failed(items[i], outcome.error)  # type: ignore[arg-type]
+        if progress is not None:
+            progress(done, len(items), f"{key(items[i])} ({outcome.where})")
+    return [results[i] for i in range(len(items))]

@@ -36,6 +36,8 @@ class Cluster:
     scheduler: subprocess.Popen[bytes]
     address: str = ""
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    #: extra environment of the workers (a git configuration that routes forges to local mirrors)
+    env: dict[str, str] = field(default_factory=dict)
 
     def start_worker(self, name: str, resources: str | None = None) -> None:
         command = [
@@ -46,7 +48,12 @@ class Cluster:
             command += ["--resources", resources]
         log = (self.folder / f"{name}.log").open("wb")
         self.workers[name] = subprocess.Popen(
-            command, cwd=PROJECT, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=PROJECT,
+            env={**_env(), **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_for_workers(self, n: int, timeout_s: float = 60.0) -> None:
@@ -73,7 +80,10 @@ class Cluster:
 
 
 def start_cluster(
-    folder: Path, workers: Sequence[str] = ("w1", "w2"), resources: dict[str, str] | None = None
+    folder: Path,
+    workers: Sequence[str] = ("w1", "w2"),
+    resources: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Cluster:
     """A scheduler on a free port of 127.0.0.1 and one single-threaded worker per name."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,7 +94,7 @@ def start_cluster(
          "--scheduler-file", str(info)],
         cwd=PROJECT, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    cluster = Cluster(folder, scheduler)
+    cluster = Cluster(folder, scheduler, env=dict(env or {}))
     deadline = time.monotonic() + 60
     while not info.is_file() or not info.read_text().strip():
         if scheduler.poll() is not None or time.monotonic() > deadline:

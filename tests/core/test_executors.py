@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from audit.executors import LocalExecutor, Task, make_executor
 from core.errors import AuditError, UsageError
-from tests.audit.dask_cluster import Cluster, running_cluster
-from tests.audit.dask_tasks import fail, square_slowly
+from core.executors import LocalExecutor, Task, make_executor
+from tests.core.dask_cluster import Cluster, running_cluster
+from tests.core.dask_tasks import fail, square_slowly
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_dask_without_a_scheduler_is_a_usage_error_and_a_dead_one_a_failure(
     with pytest.raises(UsageError, match="needs --scheduler ADDRESS"):
         make_executor("dask")
     with pytest.raises(AuditError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
-        from audit.executors.cluster import DaskExecutor
+        from core.executors.cluster import DaskExecutor
 
         DaskExecutor("tcp://127.0.0.1:9", timeout_s=2)
     with pytest.raises(UsageError, match="unknown executor 'ray'"):

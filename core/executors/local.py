@@ -8,7 +8,7 @@ from concurrent.futures import Executor as FuturesExecutor
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from typing import Any
 
-from audit.executors.base import Outcome, ProgressCallback, Task
+from core.executors.base import Outcome, ProgressCallback, Task
 
 
 class LocalExecutor:

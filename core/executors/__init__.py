@@ -9,11 +9,11 @@ order the tasks ran. An executor never writes outputs itself.
 
 from __future__ import annotations
 
-from audit.executors.base import Executor, Outcome, Task
-from audit.executors.local import LocalExecutor
 from core.errors import UsageError
+from core.executors.base import Executor, Outcome, Task, map_ordered
+from core.executors.local import LocalExecutor
 
-__all__ = ["Executor", "LocalExecutor", "Outcome", "Task", "make_executor"]
+__all__ = ["Executor", "LocalExecutor", "Outcome", "Task", "make_executor", "map_ordered"]
 
 KINDS = ("local", "dask")
 
@@ -30,7 +30,7 @@ def make_executor(
     if kind == "local":
         return LocalExecutor(workers=workers, processes=processes)
     if kind == "dask":
-        from audit.executors.cluster import DaskExecutor
+        from core.executors.cluster import DaskExecutor
 
         return DaskExecutor(scheduler)
     raise UsageError(f"unknown executor {kind!r}; valid: {', '.join(KINDS)}")

@@ -21,8 +21,8 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from audit.executors.base import Outcome, ProgressCallback, Task
 from core.errors import AuditError, UsageError
+from core.executors.base import Outcome, ProgressCallback, Task
 
 ENV = "DASK_SCHEDULER_ADDRESS"
 
