@@ -318,6 +318,7 @@ def papers(as_json: bool, check_file: Path | None, export_id: str | None) -> Non
     type=click.Path(path_type=Path, dir_okay=False),
     help="Run the paper a registration file (YAML/TOML) registers; PAPER_ID may then be left out.",
 )
+@placement_options
 def reproduce(
     paper_id: str | None,
     protocol: str,
@@ -329,6 +330,9 @@ def reproduce(
     base_image: str | None,
     wheelhouse: Path | None,
     registration: Path | None,
+    executor: str,
+    scheduler: str | None,
+    store: str | None,
 ) -> None:
     """Rerun registered paper PAPER_ID across seeds and judge every reported claim.
 
@@ -348,6 +352,7 @@ def reproduce(
         base_image=base_image,
         wheelhouse=wheelhouse,
         registration=registration,
+        placement=placement_of(executor, scheduler, store),
     )
 
 
