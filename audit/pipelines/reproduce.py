@@ -103,10 +103,8 @@ class LocalRunner:
 
         if self.executor is not None:
             inside = provenance.summarise(self.facts, "Dask worker processes")
-            placement = {
-                **self.executor.describe(),
-                "seeds_on": {str(k): v for k, v in sorted(self.where.items())},
-            }
+            seeds_on = {str(k): v for k, v in sorted(self.where.items())}
+            placement = {**(self.cluster or self.executor.describe()), "seeds_on": seeds_on}
         else:
             inside = provenance.summarise(self.facts, "in-process" if self.jobs <= 1 else "seed processes")
             placement = {"executor": "local"}

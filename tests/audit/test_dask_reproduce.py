@@ -104,16 +104,16 @@ def test_a_killed_worker_loses_nothing_and_the_outputs_equal_the_local_executor(
     assert environment["inside"]["reported_by"] == "Dask worker processes"
 
     local_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / "fresh-cache")}
-    subprocess.run([sys.executable, "-m", "audit", *ARGS, "--out", str(tmp_path / "L")], env=local_env, check=True,
-                   capture_output=True)  # fmt: skip
+    local = [sys.executable, "-m", "audit", *ARGS, "--out", str(tmp_path / "L")]
+    subprocess.run(local, env=local_env, check=True, capture_output=True)
     fresh = tmp_path / "L"
     assert table(dask_run / "runs.csv", ("wall_s",)) == table(fresh / "runs.csv", ("wall_s",))
     assert sorted({row["seed"] for row in table(fresh / "runs.csv")}) == ["0", "1"]
     for name in SAME:
         assert (dask_run / name).read_bytes() == (fresh / name).read_bytes(), name
 
-    subprocess.run([sys.executable, "-m", "audit", *ARGS, "--out", str(tmp_path / "R"), "--store", str(store)],
-                   env=env, check=True, capture_output=True)  # fmt: skip
+    again = [sys.executable, "-m", "audit", *ARGS, "--out", str(tmp_path / "R"), "--store", str(store)]
+    subprocess.run(again, env=env, check=True, capture_output=True)
     rerun = tmp_path / "R"
     assert outputs(rerun) == outputs(dask_run) and len(outputs(rerun)) >= 12
     settings = [
