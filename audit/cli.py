@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from audit import __version__
+from audit.placement import placement_of, placement_options
 from core.errors import EXIT_FAILURE, EXIT_USAGE, is_expected, one_line
 
 _verbose = False
@@ -108,7 +109,17 @@ def crawl(venue: str, out: Path | None, from_file: Path | None, pdf: str, pdf_ma
 @_timeout
 @_max_size
 @_all_submissions
-def clone(directory: Path, workers: int, timeout: float, max_size_mb: float, all_submissions: bool) -> None:
+@placement_options
+def clone(
+    directory: Path,
+    workers: int,
+    timeout: float,
+    max_size_mb: float,
+    all_submissions: bool,
+    executor: str,
+    scheduler: str | None,
+    store: str | None,
+) -> None:
     """Shallow-clone every repository linked in DIRECTORY/papers.csv; write repos.csv.
 
     Example: audit clone iclr2020 --workers 16
@@ -121,6 +132,7 @@ def clone(directory: Path, workers: int, timeout: float, max_size_mb: float, all
         timeout_s=timeout,
         max_size_mb=max_size_mb,
         accepted_only=not all_submissions,
+        placement=placement_of(executor, scheduler, store),  # type: ignore[arg-type]
     )
 
 
@@ -128,21 +140,38 @@ def clone(directory: Path, workers: int, timeout: float, max_size_mb: float, all
 @_directory
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=2, show_default=True)
 @_all_submissions
-def deps(directory: Path, workers: int, all_submissions: bool) -> None:
+@placement_options
+def deps(
+    directory: Path,
+    workers: int,
+    all_submissions: bool,
+    executor: str,
+    scheduler: str | None,
+    store: str | None,
+) -> None:
     """Infer each cloned repository's dependencies (declared files + imports, never executed).
 
     Writes dependencies.csv, frameworks.csv and all_tools.csv. Example: audit deps iclr2020
     """
     from audit.pipelines import deps as step
 
-    step.run(directory, workers=workers, accepted_only=not all_submissions)
+    placement = placement_of(executor, scheduler, store)
+    step.run(directory, workers=workers, accepted_only=not all_submissions, placement=placement)
 
 
 @app.command()
 @_directory
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=2, show_default=True)
 @_all_submissions
-def checklist(directory: Path, workers: int, all_submissions: bool) -> None:
+@placement_options
+def checklist(
+    directory: Path,
+    workers: int,
+    all_submissions: bool,
+    executor: str,
+    scheduler: str | None,
+    store: str | None,
+) -> None:
     """Score each analysed code base on the ML Code Completeness Checklist (read, never run).
 
     Needs `audit deps` first; writes checklist.csv with a verdict and evidence per item.
@@ -150,7 +179,8 @@ def checklist(directory: Path, workers: int, all_submissions: bool) -> None:
     """
     from audit.pipelines import checklist as step
 
-    step.run(directory, workers=workers, accepted_only=not all_submissions)
+    placement = placement_of(executor, scheduler, store)
+    step.run(directory, workers=workers, accepted_only=not all_submissions, placement=placement)
 
 
 @app.command("census")
@@ -170,6 +200,7 @@ def checklist(directory: Path, workers: int, all_submissions: bool) -> None:
 )
 @_pdf
 @_pdf_max_wait
+@placement_options
 def census_command(
     venues: tuple[str, ...],
     out: Path | None,
@@ -180,6 +211,9 @@ def census_command(
     top: int,
     pdf: str,
     pdf_max_wait: float,
+    executor: str,
+    scheduler: str | None,
+    store: str | None,
 ) -> None:
     """Crawl, clone, infer dependencies and publish each VENUE's census report (resumable).
 
@@ -195,6 +229,7 @@ def census_command(
         "top_n": top,
         "pdf": pdf,
         "politeness": _politeness(pdf_max_wait),
+        "placement": placement_of(executor, scheduler, store),
     }
     if len(venues) == 1 and len(from_file) <= 1:
         census.run(venues[0], out=out, from_file=from_file[0] if from_file else None, **options)  # type: ignore[arg-type]
@@ -283,6 +318,7 @@ def papers(as_json: bool, check_file: Path | None, export_id: str | None) -> Non
     type=click.Path(path_type=Path, dir_okay=False),
     help="Run the paper a registration file (YAML/TOML) registers; PAPER_ID may then be left out.",
 )
+@placement_options
 def reproduce(
     paper_id: str | None,
     protocol: str,
@@ -294,6 +330,9 @@ def reproduce(
     base_image: str | None,
     wheelhouse: Path | None,
     registration: Path | None,
+    executor: str,
+    scheduler: str | None,
+    store: str | None,
 ) -> None:
     """Rerun registered paper PAPER_ID across seeds and judge every reported claim.
 
@@ -313,6 +352,7 @@ def reproduce(
         base_image=base_image,
         wheelhouse=wheelhouse,
         registration=registration,
+        placement=placement_of(executor, scheduler, store),
     )
 
 

@@ -36,6 +36,7 @@ from core.checkout import (
     shallow_clone,
     tree_size_bytes,
 )
+from core.executors import Executor, Task
 from core.identity import repo_key
 from crawlers.clone_outcomes import FINAL_STATUSES, RETRYABLE_STATUSES, cause, failure_summary, keep_earlier
 from crawlers.errors import CrawlerError, CrawlerUsageError
@@ -337,20 +338,28 @@ def clone_all(
     timeout_s: float = 120.0,
     max_size_mb: float = 500.0,
     progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
 ) -> list[CloneResult]:
     """Clone every target in parallel and write ``repos.csv`` (also when interrupted, with what is done).
 
     Earlier final outcomes are kept and transient ones retried (:mod:`crawlers.clone_outcomes`). Rows of
     an earlier ``repos.csv`` for pairs no longer listed are kept, so the file only grows.
+
+    ``executor``: run each clone as a task there (a Dask cluster's workers, with ``cache_root`` the store
+    they all reach); by default this process's threads. Either way this process alone writes repos.csv.
     """
-    if shutil.which("git") is None:
-        raise CrawlerError("git is not installed or not on PATH; install git to clone repositories")
     earlier = read_repos_csv(repos_csv)
     results: dict[tuple[str, str], CloneResult] = dict(earlier)
     todo = [t for t in targets if not _keep_earlier(earlier.get((t.repo_url, t.ref)), max_size_mb)]
     total, done = len(targets), len(targets) - len(todo)
     if progress:
         progress(done, total, "cached" if done else "")
+    if executor is not None:
+        return _clone_on(
+            executor, todo, targets, results, cache_root, repos_csv, timeout_s, max_size_mb, progress
+        )
+    if shutil.which("git") is None:
+        raise CrawlerError("git is not installed or not on PATH; install git to clone repositories")
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     cancel = threading.Event()
     try:
@@ -375,6 +384,50 @@ def clone_all(
         raise
     else:
         pool.shutdown()
+    finally:
+        repos_csv.parent.mkdir(parents=True, exist_ok=True)
+        write_repos_csv(repos_csv, results.values())
+    return [results[(t.repo_url, t.ref)] for t in targets if (t.repo_url, t.ref) in results]
+
+
+def _clone_on(
+    executor: Executor,
+    todo: list[CloneTarget],
+    targets: list[CloneTarget],
+    results: dict[tuple[str, str], CloneResult],
+    cache_root: Path,
+    repos_csv: Path,
+    timeout_s: float,
+    max_size_mb: float,
+    progress: ProgressCallback | None,
+) -> list[CloneResult]:
+    """:func:`clone_all` through an executor: one task per (repository, ref), outcomes merged here.
+
+    A task that could not finish (its worker died more often than the cluster allows) becomes an
+    ``error`` row, which a rerun retries; repos.csv is written from what finished, also on Ctrl-C.
+    """
+    tasks = [
+        Task(
+            key=f"clone {target.repo_url}@{target.ref}" if target.ref else f"clone {target.repo_url}",
+            fn=clone_repository,
+            args=(target, cache_root),
+            kwargs={"timeout_s": timeout_s, "max_size_mb": max_size_mb},
+        )
+        for target in todo
+    ]
+    done = len(targets) - len(todo)
+    try:
+        for outcome in executor.run(tasks):
+            target = outcome.task.args[0]
+            result = outcome.result
+            if not outcome.ok:
+                message = f"task failed on the cluster: {type(outcome.error).__name__}: {outcome.error}"
+                result = CloneResult(target.repo_url, "error", ref=target.ref, error=message[:300])
+                result.max_size_mb = max_size_mb
+            results[(result.repo_url, result.ref)] = result
+            done += 1
+            if progress:
+                progress(done, len(targets), f"{progress_message(result)} ({outcome.where})")
     finally:
         repos_csv.parent.mkdir(parents=True, exist_ok=True)
         write_repos_csv(repos_csv, results.values())

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from audit import __version__, workspace
+from audit.placement import LOCAL, Placement
 from audit.progress import info
 from core import atomic
 from core.errors import AuditError, UsageError
@@ -160,8 +161,13 @@ def run(
     top_n: int,
     pdf: str = "auto",
     politeness: Any = None,
+    placement: Placement = LOCAL,
 ) -> Path:
-    """Run every census step that is not finished yet, then print where report.html is."""
+    """Run every census step that is not finished yet, then print where report.html is.
+
+    ``placement``: where clone, deps and checklist run their units (``--executor``); the crawl and the
+    report run here, and every output is written here whatever the executor.
+    """
     from audit.pipelines import checklist, clone, crawl, deps
     from crawlers.openreview import check_venue_id
 
@@ -190,7 +196,12 @@ def run(
             # A larger --max-size-mb or --timeout reruns the step: it retries too_large / timeout.
             params={"timeout_s": timeout_s, "max_size_mb": max_size_mb},
             action=lambda: clone.run(
-                directory, workers=workers, timeout_s=timeout_s, max_size_mb=max_size_mb, strict=False
+                directory,
+                workers=workers,
+                timeout_s=timeout_s,
+                max_size_mb=max_size_mb,
+                strict=False,
+                placement=placement,
             ),
             # Transient failures (offline, timeouts) leave the step unfinished: a rerun retries them.
             complete=lambda: clone.is_complete(directory),
@@ -201,14 +212,18 @@ def run(
             outputs=("dependencies.csv", "frameworks.csv", "all_tools.csv"),
             optional_outputs=OPTIONAL_DEPS_OUTPUTS,
             # --workers sizes the clone threads (network-bound); deps runs CPU-bound processes.
-            action=lambda: deps.run(directory, workers=min(workers, os.cpu_count() or 1)),
+            action=lambda: deps.run(
+                directory, workers=min(workers, os.cpu_count() or 1), placement=placement
+            ),
         ),
         Step(
             "checklist",
             # repo_signals.csv is written with dependencies.csv, so the latter's digest covers both.
             inputs=("papers.csv", "repos.csv", "dependencies.csv"),
             outputs=(checklist.OUTPUT,),
-            action=lambda: checklist.run(directory, workers=min(workers, os.cpu_count() or 1)),
+            action=lambda: checklist.run(
+                directory, workers=min(workers, os.cpu_count() or 1), placement=placement
+            ),
         ),
     ]
     for step in steps:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from audit.pipelines.deps import jobs_for
+from audit.placement import LOCAL, Placement, executor_for
 from audit.progress import info, progress
 from crawlers import cloning
 from crawlers.checklist import ChecklistJob, DeclaredFile, score_many
@@ -80,9 +81,10 @@ def declared_files(directory: Path) -> dict[tuple[str, str], list[DeclaredFile]]
     return found
 
 
-def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
-    """Score every analysed code base of a census folder; write and return checklist.csv."""
-    units = jobs_for(directory, accepted_only=accepted_only)
+def run(directory: Path, *, workers: int, accepted_only: bool = True, placement: Placement = LOCAL) -> Path:
+    """Score every analysed code base of a census folder; write and return checklist.csv (with
+    ``dask``, one task per code base on the cluster, whose workers read the checkouts in the store)."""
+    units = jobs_for(directory, accepted_only=accepted_only, placement=placement)
     declared = declared_files(directory)
     # repos.csv has one row per (repository, ref): the commit of the checkout each unit is scored in
     repos = cloning.read_repos_csv(directory / "repos.csv").values()
@@ -98,8 +100,8 @@ def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
         )
         for u in units
     ]
-    with progress("checklist", total=len(jobs)) as callback:
-        results = score_many(jobs, workers=workers, progress=callback)
+    with executor_for(placement) as executor, progress("checklist", total=len(jobs)) as callback:
+        results = score_many(jobs, workers=workers, progress=callback, executor=executor)
     out = write_checklist(directory / OUTPUT, results)
     scored = [r for r in results if r.items]
     complete = sum(r.n_yes == 5 for r in scored)

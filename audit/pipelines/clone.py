@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audit.placement import LOCAL, Placement, executor_for
 from audit.progress import info, progress
-from audit.workspace import cache_dir, writable_folder
+from audit.workspace import writable_folder
 from crawlers import cloning
 from crawlers.clone_outcomes import RETRYABLE_STATUSES, status_counts
 from crawlers.errors import CrawlerError
@@ -37,25 +38,30 @@ def run(
     max_size_mb: float,
     accepted_only: bool = True,
     strict: bool = True,
+    placement: Placement = LOCAL,
 ) -> Path:
     """Clone every target of ``<directory>/papers.csv``; write ``repos.csv`` and return it.
 
     ``strict``: raise :class:`ClonesFailed` when the clones all or mostly failed (after writing
     repos.csv); `audit census` passes False, finishes its report with a banner, then fails itself.
+    ``placement``: with ``dask`` the workers clone into the store (which this process never touches).
     """
     targets = targets_of(directory, accepted_only=accepted_only)
     writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
-    writable_folder(cache_dir() / "repos", "clone cache", "set AUDIT_CACHE_DIR to a writable folder")
+    store = placement.store_root()
+    if not placement.distributed:
+        writable_folder(store / "repos", "clone cache", "set AUDIT_CACHE_DIR to a writable folder")
     repos_csv = directory / "repos.csv"
-    with progress("clone", total=len(targets)) as callback:
+    with executor_for(placement) as executor, progress("clone", total=len(targets)) as callback:
         results = cloning.clone_all(
             targets,
-            cache_dir(),
+            store,
             repos_csv,
             workers=workers,
             timeout_s=timeout_s,
             max_size_mb=max_size_mb,
             progress=callback,
+            executor=executor,
         )
     info(f"repos.csv: {len(results)} repositories ({status_counts(results)}) → {repos_csv}")
     summary = cloning.failure_summary(results)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audit.placement import LOCAL, Placement, executor_for
 from audit.progress import info, progress
-from audit.workspace import cache_dir, writable_folder
+from audit.workspace import writable_folder
 from core.identity import repo_key
 from crawlers import cloning
 from crawlers.dependencies import tables
@@ -19,11 +20,12 @@ from crawlers.dependencies.infer import Job, infer_many
 from crawlers.errors import CrawlerUsageError
 
 
-def jobs_for(directory: Path, *, accepted_only: bool = True) -> list[Job]:
+def jobs_for(directory: Path, *, accepted_only: bool = True, placement: Placement = LOCAL) -> list[Job]:
     """The ``(repo_url, repo_subpath, checkout)`` units of a census folder, in papers.csv order.
 
     Each unit is analysed in the checkout of the ref its first paper links (repos.csv has one row per
-    (repository, ref)); a unit whose clone did not succeed is left out.
+    (repository, ref)); a unit whose clone did not succeed is left out. With a distributed placement
+    the checkout is the path repos.csv records, as the workers see it in the store (never looked at here).
     """
     if not (directory / "repos.csv").is_file():
         raise CrawlerUsageError(f"{directory} has no repos.csv; run `audit clone {directory}` first")
@@ -45,16 +47,19 @@ def jobs_for(directory: Path, *, accepted_only: bool = True) -> list[Job]:
     else:
         for _key, result in sorted(ok.items()):
             units.setdefault((result.repo_url, ""), result)
-    return [Job(url, sub, _checkout(result)) for (url, sub), result in units.items()]
+    if placement.distributed:
+        return [Job(url, sub, result.path) for (url, sub), result in units.items()]
+    root = placement.store_root()
+    return [Job(url, sub, _checkout(result, root)) for (url, sub), result in units.items()]
 
 
-def _checkout(result: cloning.CloneResult) -> str:
-    """The recorded checkout, or the same one in the current cache (a moved cache folder)."""
+def _checkout(result: cloning.CloneResult, root: Path) -> str:
+    """The recorded checkout, or the same one in the current store ``root`` (a moved cache folder)."""
     if result.path and Path(result.path).is_dir():
         return result.path
     for ref in dict.fromkeys((result.ref, "")):
         try:
-            candidate = cloning.cache_path(cache_dir(), result.repo_url, ref)
+            candidate = cloning.cache_path(root, result.repo_url, ref)
         except ValueError:
             continue
         if (candidate / ".git").is_dir():
@@ -62,12 +67,15 @@ def _checkout(result: cloning.CloneResult) -> str:
     return result.path
 
 
-def run(directory: Path, *, workers: int, accepted_only: bool = True) -> Path:
-    """Infer dependencies of every cloned repository; write the CSVs and return dependencies.csv."""
-    jobs = jobs_for(directory, accepted_only=accepted_only)
+def run(directory: Path, *, workers: int, accepted_only: bool = True, placement: Placement = LOCAL) -> Path:
+    """Infer dependencies of every cloned repository; write the CSVs and return dependencies.csv.
+
+    ``placement``: with ``dask`` each repository is one task on the cluster; the rows come back here.
+    """
+    jobs = jobs_for(directory, accepted_only=accepted_only, placement=placement)
     writable_folder(directory, "census folder", "make it writable, or copy it elsewhere")
-    with progress("deps", total=len(jobs)) as callback:
-        reports = infer_many(jobs, workers=workers, progress=callback)
+    with executor_for(placement) as executor, progress("deps", total=len(jobs)) as callback:
+        reports = infer_many(jobs, workers=workers, progress=callback, executor=executor)
     out = tables.write_dependencies(directory / "dependencies.csv", reports)
     tables.write_frameworks(directory / "frameworks.csv", reports)
     tables.write_all_tools(directory / "all_tools.csv", reports)

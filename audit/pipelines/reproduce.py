@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from audit import __version__, workspace
+from audit.placement import LOCAL, Placement, executor_for
 from audit.progress import info, progress
 from core import atomic
 
@@ -59,16 +60,38 @@ class LocalRunner:
     data_dir: Path
     jobs: int = 1
     name: str = "local"
+    #: a Dask cluster's executor (``--executor dask``): one task per seed there, with ``cache_dir`` and
+    #: ``data_dir`` in the store as the workers see it; None runs the seeds on this machine
+    executor: Any = None
 
     def __post_init__(self) -> None:
         #: per seed, what the process that ran it reported (see reproducers.provenance)
         self.facts: dict[int, dict[str, Any]] = {}
+        #: per seed, the Dask worker that finished it; the cluster as the run started
+        self.where: dict[int, str] = {}
+        self.cluster: dict[str, Any] = {}
 
     def iter_rows(
         self, spec: Any, protocol: str, seeds: Sequence[int], progress: ProgressCallback | None = None
     ) -> Iterator[tuple[int, Rows | None]]:
         from reproducers.runners.local import iter_seeds
 
+        if self.executor is not None:
+            from reproducers.runners.distributed import iter_seeds_on
+
+            yield from iter_seeds_on(
+                self.executor,
+                spec,
+                protocol,
+                seeds,
+                self.device,
+                self.cache_dir,
+                self.data_dir,
+                progress,
+                self.facts,
+                self.where,
+            )
+            return
         yield from iter_seeds(
             spec, protocol, seeds, self.device, self.cache_dir, self.data_dir, self.jobs, progress, self.facts
         )
@@ -79,13 +102,22 @@ class LocalRunner:
         configured just to describe."""
         from reproducers import provenance
 
-        inside = provenance.summarise(self.facts, "in-process" if self.jobs <= 1 else "branch processes")
+        if self.executor is not None:
+            inside = provenance.summarise(self.facts, "Dask worker processes")
+            seeds_on = {str(k): v for k, v in sorted(self.where.items())}
+            placement = {**(self.cluster or self.executor.describe()), "seeds_on": seeds_on}
+            how = "one task per seed on the Dask cluster's workers (reproducers.runners.distributed)"
+        else:
+            inside = provenance.summarise(self.facts, "in-process" if self.jobs <= 1 else "branch processes")
+            placement = {"executor": "local"}
+            how = concurrency(self.jobs, self.device)
         return {
+            "executor": placement,
             "runner": self.name,
             "image_digest": None,
             "failed_seeds": [],
             "jobs": self.jobs,
-            "concurrency": concurrency(self.jobs, self.device),
+            "concurrency": how,
             "device": {
                 "name": inside.get("device_name") if inside else None,
                 "torch_cuda": inside.get("torch_cuda") if inside else None,
@@ -228,18 +260,23 @@ def run(
     base_image: str | None,
     wheelhouse: Path | None,
     registration: Path | None = None,
+    placement: Placement = LOCAL,
 ) -> Path:
     """Run the missing seeds of a paper's protocol, judge its claims, write the report folder.
 
     With ``registration`` (a YAML/TOML file, validated first) that file's paper is run, not the
-    built-in one of the same id; Docker containers get the file too.
+    built-in one of the same id; Docker containers get the file too. ``placement``: with ``dask`` the
+    seeds are tasks on the cluster (the engine's own runner there), their states in the store.
     """
     spec = _spec(paper_id, registration)
     plan = spec.protocol(protocol)  # unknown protocol → usage error before any work
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
     workspace.writable_folder(out_dir, "output folder")
+    if placement.distributed:
+        return _run_distributed(spec, plan, protocol, seeds, runner, device, out_dir, placement)
+    store = placement.store_root()  # the cache folder unless --store names another
     workspace.writable_folder(
-        workspace.cache_dir() / "states", "experiment-state cache", "set AUDIT_CACHE_DIR to a writable folder"
+        store / "states", "experiment-state cache", "set AUDIT_CACHE_DIR to a writable folder"
     )
     if plan.upstream is not None:
         chosen: Runner = _upstream_runner(
@@ -256,7 +293,7 @@ def run(
         chosen = select_runner(
             runner,
             device=device,
-            cache_dir=workspace.cache_dir(),
+            cache_dir=store,
             data_dir=workspace.data_dir(),
             work_dir=out_dir,
             jobs=jobs,
@@ -267,6 +304,68 @@ def run(
         _prepare_data(plan.dataset)
     if registration is not None and hasattr(chosen, "registration"):
         chosen.registration = (registration.name, registration.read_bytes())  # the worker loads it
+    return _run_seeds(spec, protocol, seeds, device, out_dir, chosen)
+
+
+def _run_distributed(
+    spec: Any,
+    plan: Any,
+    protocol: str,
+    seeds: int,
+    runner: str,
+    device: str,
+    out_dir: Path,
+    placement: Placement,
+) -> Path:
+    """The seeds as tasks of a Dask cluster: the engine's runner on each worker, states in the store.
+
+    The authors' own code runs only in the Docker sandbox of one machine, and a Dask worker runs the
+    engine in-process, so upstream protocols and ``--runner docker`` are refused here in one line.
+    """
+    from reproducers.errors import ReproductionUsageError
+
+    if plan.upstream is not None or runner == "docker":
+        raise ReproductionUsageError(
+            "--executor dask runs the engine's own seeds in the workers' processes; the authors' code "
+            "(and --runner docker) runs only in the Docker sandbox: drop --executor dask"
+        )
+    store = placement.store_root()
+    with executor_for(placement) as executor:
+        cluster = executor.describe()  # as the run starts: the workers it had then
+        resources = set(cluster.get("worker_resources", []))
+        resolved = device
+        if device == "auto":
+            resolved = "cuda" if "GPU" in resources else "cpu"
+        elif device == "cuda" and "GPU" not in resources:
+            raise ReproductionUsageError(
+                "--device cuda: no worker of the cluster has the GPU resource (start GPU workers with "
+                "`dask worker ... --resources GPU=1`)"
+            )
+        _prepare_data_on(executor, plan.dataset, store / "data")
+        chosen = LocalRunner(device=resolved, cache_dir=store, data_dir=store / "data", executor=executor)
+        chosen.cluster = cluster
+        return _run_seeds(spec, protocol, seeds, device, out_dir, chosen)
+
+
+def _prepare_data_on(executor: Any, dataset: str, data_dir: Path) -> None:
+    """:func:`_prepare_data` as one task on the cluster: a worker downloads and verifies the dataset
+    into the store (this process never reads it), before the seeds that need it start."""
+    from core.executors import Task
+    from reproducers import datasets
+
+    task = Task(
+        f"prepare {dataset}",
+        datasets.prepare,
+        (dataset, data_dir),
+        {"mirrors": workspace.dataset_mirrors(dataset)},
+    )
+    for outcome in executor.run([task]):
+        if not outcome.ok:
+            raise outcome.error  # the one-line download error (which file, what to do)
+
+
+def _run_seeds(spec: Any, protocol: str, seeds: int, device: str, out_dir: Path, chosen: Runner) -> Path:
+    """Every seed through ``chosen``, each seed's record as it finishes, then the tables and report."""
     claim_set = spec.claim_set()
     _write_text(out_dir / "claims.json", _claims_json(claim_set, protocol, spec))
     _write_text(out_dir / "paper.json", json.dumps(spec.identity(), indent=2, sort_keys=True))
@@ -299,11 +398,15 @@ def run(
     ordered = [by_seed[seed] for seed in sorted(by_seed)]  # seeds finish in any order with jobs > 1
     _write_csv(out_dir / "runs.csv", RUN_COLUMNS, [row for runs, _ in ordered for row in runs])
     _write_csv(out_dir / "per_class.csv", PER_CLASS_COLUMNS, [row for _, pc in ordered for row in pc])
-    if plan.upstream is None and ordered:
+    if spec.protocol(protocol).upstream is None and ordered:
         from audit.pipelines.states import write_tree_files
 
         all_runs = [row for runs, _ in ordered for row in runs]
-        write_tree_files(out_dir, workspace.cache_dir(), all_runs, [row for _, pc in ordered for row in pc])
+        per_class = [row for _, pc in ordered for row in pc]
+        executor = getattr(chosen, "executor", None)
+        write_tree_files(
+            out_dir, getattr(chosen, "cache_dir", workspace.cache_dir()), all_runs, per_class, executor
+        )
     environment = _environment(spec.id, protocol, seeds, device, chosen.device, claim_set.content_hash())
     runner_part = chosen.environment()
     environment["device"].update(runner_part.pop("device", {}))

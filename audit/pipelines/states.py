@@ -45,12 +45,29 @@ def run_hashes(out_dir: Path) -> list[str]:
 
 
 def write_tree_files(
-    out_dir: Path, cache_dir: Path, runs: Sequence[dict[str, Any]], per_class: Sequence[dict[str, Any]]
+    out_dir: Path,
+    cache_dir: Path,
+    runs: Sequence[dict[str, Any]],
+    per_class: Sequence[dict[str, Any]],
+    executor: Any = None,
 ) -> None:
-    """states.csv (closure of the runs' states in the cache) and class_facts.csv, atomically."""
+    """states.csv (closure of the runs' states in the cache) and class_facts.csv, atomically.
+
+    With ``executor`` (a Dask cluster) the closure is read by a worker, in the store as the workers
+    see it (``cache_dir``), and only the states' metadata comes back here.
+    """
     from reproducers import catalog
 
-    metas = catalog.closure(cache_dir / "states", [str(r["state_hash"]) for r in runs])
+    hashes = [str(r["state_hash"]) for r in runs]
+    if executor is None:
+        metas = catalog.closure(cache_dir / "states", hashes)
+    else:
+        from core.executors import Task
+
+        (outcome,) = list(executor.run([Task("states.csv", catalog.closure, (cache_dir / "states", hashes))]))
+        if not outcome.ok:
+            raise outcome.error
+        metas = outcome.result
     atomic.write_csv(out_dir / "states.csv", catalog.STATE_COLUMNS, [catalog.row(m) for m in metas])
     facts: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
     for r in per_class:

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.executors import Executor, map_ordered
 from crawlers.checklist.codebase import DeclaredFile, build
 from crawlers.checklist.items import dependencies, evaluation, pretrained, results, training
 from crawlers.checklist.records import ITEMS, CodeBaseChecklist
@@ -74,14 +75,29 @@ def score(job: ChecklistJob) -> CodeBaseChecklist:
     return result
 
 
+def _key(job: ChecklistJob) -> str:
+    return f"checklist {job.repo_url} {job.repo_subpath}".strip()
+
+
+def _failed(job: ChecklistJob, error: BaseException) -> CodeBaseChecklist:
+    return CodeBaseChecklist(job.repo_url, job.repo_subpath, "error", job.commit, error=repr(error)[:300])
+
+
 def score_many(
-    jobs: list[ChecklistJob], *, workers: int = 2, progress: ProgressCallback | None = None
+    jobs: list[ChecklistJob],
+    *,
+    workers: int = 2,
+    progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
 ) -> list[CodeBaseChecklist]:
-    """Score every job, ``workers`` processes at a time (in this process when 1); results in job order."""
+    """Score every job, ``workers`` processes at a time (in this process when 1), or one task per job on
+    ``executor`` (a Dask cluster whose workers reach the checkouts); results in job order."""
     total = len(jobs)
     done: dict[int, CodeBaseChecklist] = {}
     if progress:
         progress(0, total, "")
+    if executor is not None:
+        return map_ordered(executor, score, jobs, key=_key, failed=_failed, progress=progress)
     if workers <= 1 or total <= 1:
         for index, job in enumerate(jobs):
             done[index] = score(job)
@@ -96,10 +112,7 @@ def score_many(
             try:
                 done[index] = future.result()
             except Exception as exc:  # a crashed worker: record it and go on
-                job = jobs[index]
-                done[index] = CodeBaseChecklist(
-                    job.repo_url, job.repo_subpath, "error", job.commit, error=repr(exc)[:300]
-                )
+                done[index] = _failed(jobs[index], exc)
             if progress:
                 progress(count, total, jobs[index].repo_url)
     except BaseException:

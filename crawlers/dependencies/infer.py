@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from core.executors import Executor, map_ordered
 from crawlers.dependencies.aliases import canonical, provides, resolve_import
 from crawlers.dependencies.declared import DeclaredResult, read_declared
 from crawlers.dependencies.files import Tree, inside
@@ -265,17 +266,35 @@ def _run(job: Job) -> RepoReport:
     return infer_repository(job.repo_url, Path(job.checkout), job.repo_subpath)
 
 
-def infer_many(
-    jobs: list[Job], *, workers: int = 2, progress: ProgressCallback | None = None
-) -> list[RepoReport]:
-    """Analyse every job, ``workers`` processes at a time (in this process when ``workers`` is 1).
+def _key(job: Job) -> str:
+    return f"deps {job.repo_url} {job.repo_subpath}".strip()
 
-    Results come back in the order of ``jobs``.
+
+def _failed(job: Job, error: BaseException) -> RepoReport:
+    """The row of a repository whose analysis crashed its process (or its workers): an error, not a gap."""
+    return RepoReport(
+        job.repo_url, job.repo_subpath, "error", frameworks=frameworks_of([]), error=repr(error)[:300]
+    )
+
+
+def infer_many(
+    jobs: list[Job],
+    *,
+    workers: int = 2,
+    progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
+) -> list[RepoReport]:
+    """Analyse every job, ``workers`` processes at a time (in this process when ``workers`` is 1), or
+    one task per job on ``executor`` (a Dask cluster whose workers reach the checkouts).
+
+    Results come back in the order of ``jobs``, wherever and in whatever order they ran.
     """
     total = len(jobs)
     results: dict[int, RepoReport] = {}
     if progress:
         progress(0, total, "")
+    if executor is not None:
+        return map_ordered(executor, _run, jobs, key=_key, failed=_failed, progress=progress)
     if workers <= 1 or total <= 1:
         for index, job in enumerate(jobs):
             results[index] = _run(job)
@@ -290,14 +309,7 @@ def infer_many(
                 try:
                     results[index] = future.result()
                 except Exception as exc:  # a crashed worker process: record it, carry on
-                    job = jobs[index]
-                    results[index] = RepoReport(
-                        job.repo_url,
-                        job.repo_subpath,
-                        "error",
-                        frameworks=frameworks_of([]),
-                        error=repr(exc)[:300],
-                    )
+                    results[index] = _failed(jobs[index], exc)
                 if progress:
                     progress(done, total, jobs[index].repo_url)
         except BaseException:

@@ -1,0 +1,160 @@
+"""`audit clone`, `audit deps` and `audit checklist` on a real Dask cluster (a scheduler and two worker
+processes on 127.0.0.1) against the same steps with the local executor: the same files, byte for byte.
+
+The workers clone into a store of their own (``--store``); repos.csv then differs from the local run
+only where it must (the checkout's ``path`` in that store, and the ``seconds`` each clone took).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.core.dask_cluster import Cluster, running_cluster
+from tests.crawlers.repo_factory import make_repo
+
+pytestmark = pytest.mark.slow
+
+GH = "https://github.com/"
+REPOS = {
+    "alpha/ride": {
+        "requirements.txt": "torch==1.1.0\ngym==0.14.0\n",
+        "src/train.py": "import torch\nimport gym\nimport numpy as np\nimport argparse\n",
+        "README.md": "# Ride\n\n## Training\n\n```\npython src/train.py\n```\n",
+    },
+    "beta/mono": {
+        "cfq/requirements.txt": "tensorflow==1.15\nabsl-py\n",
+        "cfq/run.py": "import tensorflow as tf\nfrom absl import app\n",
+        "maml/maml.py": "import jax\nimport numpy as np\n",
+    },
+    "gamma/chainer-gnn": {
+        "train.py": "import chainer\nimport scipy\n",
+        "analysis.py": "import pandas as pd\n",
+    },
+    "delta/empty": {"README.md": "Code coming soon.\n"},
+}
+#: (forum, repository, linked sub-folder): the monorepo is linked twice, at two sub-folders
+PAPERS = [
+    ("p1", "alpha/ride", ""),
+    ("p2", "beta/mono", "cfq"),
+    ("p3", "beta/mono", "maml"),
+    ("p4", "gamma/chainer-gnn", ""),
+    ("p5", "delta/empty", ""),
+    ("p6", "epsilon/missing", ""),  # no such repository: a failed clone, the same on both executors
+]
+DEPS_OUTPUTS = ("dependencies.csv", "frameworks.csv", "all_tools.csv", "repo_signals.csv", "checklist.csv")
+
+
+@pytest.fixture(scope="module")
+def gitconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Route github.com/<owner>/<repo> to local repositories; every other URL fails as a missing one."""
+    root = tmp_path_factory.mktemp("forge")
+    rules = []
+    for name, files in REPOS.items():
+        make_repo(root / name, files)
+        rules.append(f'[url "file://{root / name}"]\n\tinsteadOf = {GH}{name}\n')
+    rules.append(f'[url "file://{root}/missing/"]\n\tinsteadOf = {GH}epsilon/\n')
+    config = root / "gitconfig"
+    config.write_text("".join(rules) + "[protocol]\n\tallow = always\n")
+    return config
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, gitconfig: Path) -> Iterator[Cluster]:
+    env = {"GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+    yield from running_cluster(tmp_path_factory.mktemp("dask"), env=env)
+
+
+def census_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    header = "forum,number,title,decision,accepted,code_url,repo_url,repo_subpath,host\n"
+    lines = [
+        f"{forum},{i},Paper {i},Accept (Poster),true,{GH}{repo},{GH}{repo},{sub},github.com\n"
+        for i, (forum, repo, sub) in enumerate(PAPERS, start=1)
+    ]
+    (folder / "papers.csv").write_text(header + "".join(lines))
+    return folder
+
+
+def audit(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "audit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    return done
+
+
+def repos_rows(folder: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((folder / "repos.csv").read_text())))
+
+
+def test_clone_deps_and_checklist_on_dask_equal_the_local_executor(
+    cluster: Cluster, gitconfig: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    local, remote = census_folder(tmp_path / "local"), census_folder(tmp_path / "dask")
+    local_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / "cache-local")}
+    # the client's cache is not where the workers clone: nothing of the store is read here
+    remote_env = {
+        **env,
+        "AUDIT_CACHE_DIR": str(tmp_path / "cache-client"),
+        "DASK_SCHEDULER_ADDRESS": cluster.address,
+    }
+    store = tmp_path / "store"
+    for step in ("clone", "deps", "checklist"):
+        audit(step, str(local), env=local_env)
+        done = audit(step, str(remote), "--executor", "dask", "--store", str(store), env=remote_env)
+        assert f"Dask scheduler {cluster.address}: 2 workers; dashboard http://127.0.0.1:" in done.stderr
+    for name in DEPS_OUTPUTS:
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    assert not (tmp_path / "cache-client").exists()
+    # repos.csv: the same outcomes; the path is the store's, and each clone's time its own
+    mine, theirs = repos_rows(local), repos_rows(remote)
+    assert {r["repo_url"][len(GH) :]: r["status"] for r in mine} == {
+        "alpha/ride": "ok",
+        "beta/mono": "ok",
+        "gamma/chainer-gnn": "ok",
+        "delta/empty": "ok",
+        "epsilon/missing": "not_a_repository",
+    }
+    moving = {"path", "seconds"}
+    assert [{k: v for k, v in r.items() if k not in moving} for r in theirs] == [
+        {k: v for k, v in r.items() if k not in moving} for r in mine
+    ]
+    assert all(r["path"].startswith(str(store / "repos")) for r in theirs if r["status"] == "ok")
+    frameworks = {
+        row["repo_url"] + " " + row["repo_subpath"]: row
+        for row in csv.DictReader((remote / "frameworks.csv").open())
+    }
+    assert len(frameworks) == 5  # the monorepo counted once per linked sub-folder
+
+
+def test_dask_needs_a_scheduler_and_a_folder_store(tmp_path: Path) -> None:
+    folder = census_folder(tmp_path / "c")
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "audit", "clone", str(folder), "--executor", "dask"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.strip().splitlines()[-1] == (
+        "error: --executor dask needs --scheduler ADDRESS (or DASK_SCHEDULER_ADDRESS), e.g. tcp://127.0.0.1:8786"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "audit", "deps", str(folder), "--executor", "dask", "--scheduler",
+         "tcp://127.0.0.1:9", "--store", "s3://bucket/audit"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and "not s3:// object storage" in done.stderr
