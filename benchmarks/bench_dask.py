@@ -91,7 +91,7 @@ def census(work: Path, n: int, address: str, env: dict[str, str]) -> dict[str, f
     seconds: dict[str, float] = {}
     for kind in ("local", "dask"):
         folder = work / kind
-        folder.mkdir()
+        folder.mkdir(parents=True)
         shutil.copy(papers, folder / "papers.csv")
         run_env = {**env, "AUDIT_CACHE_DIR": str(work / f"cache-{kind}")}
         extra = (
