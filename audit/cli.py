@@ -373,8 +373,19 @@ def reproduce(
     help="Write the one matching state as a plain PyTorch state_dict file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per state.")
+@click.option(
+    "--store",
+    envvar="AUDIT_STORE",
+    metavar="PATH",
+    help="The folder the run kept its states in (its --store); default the cache folder.",
+)
 def states(
-    directory: Path, tags: tuple[str, ...], hash_prefix: str | None, restore_to: Path | None, as_json: bool
+    directory: Path,
+    tags: tuple[str, ...],
+    hash_prefix: str | None,
+    restore_to: Path | None,
+    as_json: bool,
+    store: str | None,
 ) -> None:
     """List the experiment tree of reproduction folder DIRECTORY, or restore one state.
 
@@ -382,7 +393,8 @@ def states(
     """
     from audit.pipelines import states as pipeline
 
-    pipeline.command(directory, tags, hash_prefix, restore_to, as_json)
+    root = placement_of("local", None, store).store_root()
+    pipeline.command(directory, tags, hash_prefix, restore_to, as_json, root)
 
 
 @app.command()

@@ -71,6 +71,9 @@ def determinism(torch: Any) -> dict[str, Any]:
         "torch.num_threads": torch.get_num_threads(),
         "cudnn.benchmark": bool(cudnn.benchmark),
         "cudnn.deterministic": bool(cudnn.deterministic),
+        # TF32 changes GPU numbers (10-bit mantissa matmuls); the engine turns it off, this records it
+        "cuda.matmul.allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
+        "cudnn.allow_tf32": bool(cudnn.allow_tf32),
         "seed_derivation": SEED_DERIVATION,
     }
 

@@ -79,16 +79,22 @@ def write_tree_files(
 
 
 def command(
-    directory: Path, tags: Sequence[str], hash_prefix: str | None, restore_to: Path | None, as_json: bool
+    directory: Path,
+    tags: Sequence[str],
+    hash_prefix: str | None,
+    restore_to: Path | None,
+    as_json: bool,
+    store: Path | None = None,
 ) -> None:
-    """List the run's states matching the filters, or restore the one that matches."""
+    """List the run's states matching the filters, or restore the one that matches (``store``: the
+    folder holding ``states/``, as the run's ``--store`` named it; default the cache folder)."""
     from core.errors import UsageError
     from reproducers import catalog
 
     filters = catalog.parse_filters(tags)
     if hash_prefix:
         filters["hash"] = hash_prefix
-    states_dir = workspace.cache_dir() / "states"
+    states_dir = (store or workspace.cache_dir()) / "states"
     metas = catalog.closure(states_dir, run_hashes(directory))
     chosen = [m for m in metas if catalog.matches(m, filters)]
     if restore_to is not None:

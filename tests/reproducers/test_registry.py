@@ -218,7 +218,7 @@ def test_claim_hash_is_pinned_and_serialisable() -> None:
         "rJl-b3RcF7": "3125eb25d3e8bc6dfcc8486fe3d5509fbab13464366619ebd3210f3ded73bd00",
         "B1VZqjAcYX": "cc3556db1f9785c01c536fcd3dccbe489968ab05e1c59325155d583e736af91f",
         "SkgsACVKPH": "f41be8d619c65e33d4d5986e53d96cd9ff01eeb95b46de53955d4b293485b768",
-        "Ig-VyQc-MLK": "9d47878c15951ad1830a0042f897cdaf81c7c8b89c6ddd51368b58a4eb9a8a53",
+        "Ig-VyQc-MLK": "37872841bd6360de60f0ebd85cafa0184fb2caf158ee9aa217769a61c21114ad",
     }
     claims = registry.get("snip").claim_set()
     body = json.loads(claims.to_json())
