@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +51,10 @@ def test_dask_executor_runs_tasks_on_the_workers_and_says_where(cluster: Cluster
     assert [(o.task.key, str(o.error)) for o in failed] == [("bad", "boom")]
     assert description["workers"] == 2 and description["worker_resources"] == ["GPU"]
     assert description["dashboard"].startswith("http://127.0.0.1:")  # printed for the user
+    # and it is the real dashboard (bokeh installed), not the page that asks for bokeh
+    with urllib.request.urlopen(description["dashboard"], timeout=30) as page:
+        body = page.read().decode("utf-8", "replace")
+    assert page.status == 200 and "Bokeh" in body and "pip install" not in body
 
 
 def test_tasks_needing_a_gpu_go_only_to_workers_that_have_one(cluster: Cluster, tmp_path: Path) -> None:
