@@ -86,8 +86,7 @@ def audit(args: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def census(work: Path, n: int, address: str, env: dict[str, str]) -> dict[str, float]:
-    _, papers = generate(work / "forge", n)
+def census(work: Path, papers: Path, address: str, env: dict[str, str]) -> dict[str, float]:
     seconds: dict[str, float] = {}
     for kind in ("local", "dask"):
         folder = work / kind
@@ -146,14 +145,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     try:
         env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
-        generate_config = work / "forge" / "gitconfig"
-        env.update(GIT_CONFIG_GLOBAL=str(generate_config), GIT_CONFIG_NOSYSTEM="1")
-        clusters = running_cluster(
-            work / "dask", env={"GIT_CONFIG_GLOBAL": str(generate_config), "GIT_CONFIG_NOSYSTEM": "1"}
-        )
+        config, papers = generate(work / "forge", args.repos)
+        git = {"GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
+        env.update(git)
+        clusters = running_cluster(work / "dask", env=git)
         cluster = next(clusters)
         try:
-            results = census(work / "census", args.repos, cluster.address, env)
+            results = census(work / "census", papers, cluster.address, env)
             results.update(reproduce(work / "reproduce", args.paper, args.seeds, cluster.address, env))
             per_task = overhead(cluster.address, args.tasks)
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -158,3 +159,35 @@ def test_dask_needs_a_scheduler_and_a_folder_store(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 2 and "not s3:// object storage" in done.stderr
+
+
+def test_a_whole_census_on_dask_equals_the_local_one(
+    cluster: Cluster, gitconfig: Path, tmp_path: Path
+) -> None:
+    """`audit census` with a papercopilot-style list: crawl and report here, clone, deps and
+    checklist on the cluster; every output the same as the local executor's (the step log and the
+    report's generation time aside, and repos.csv's path and seconds)."""
+    records = [
+        {"id": forum, "title": f"Paper {forum}", "status": "Poster", "github": f"{GH}{repo}"}
+        for forum, repo, _ in PAPERS
+        if not _  # the list links whole repositories
+    ]
+    (tmp_path / "list.json").write_text(json.dumps(records))
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    venue = "TestConf.cc/2024/Conference"
+    for kind, extra in (("local", []), ("dask", ["--executor", "dask", "--scheduler", cluster.address])):
+        run_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / f"cache-{kind}")}
+        args = ["census", venue, "--from-file", str(tmp_path / "list.json"), "--out", str(tmp_path / kind)]
+        store = ["--store", str(tmp_path / "store")] if kind == "dask" else []
+        done = audit(*args, *extra, *store, env=run_env)
+        assert done.returncode == 0, done.stderr[-2000:]
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    for name in (*DEPS_OUTPUTS, "papers.csv", "report.md", "top_tools.png", "frameworks.png"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    drop = ("generated_at",)
+    mine, theirs = (json.loads((f / "census.json").read_text()) for f in (local, remote))
+    assert {k: v for k, v in theirs.items() if k not in drop} == {
+        k: v for k, v in mine.items() if k not in drop
+    }
+    assert mine["papers"]["accepted"] == 4 and mine["papers"]["with_code"]["k"] == 4  # p1, p4, p5, p6
