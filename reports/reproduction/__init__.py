@@ -15,7 +15,14 @@ from core.errors import AuditError
 from reports.reproduction import figures, per_class_model, prose, render, summary, tree_figure
 from reports.reproduction.discussion import DISCUSSION_FILE, Discussion, read_discussion
 from reports.reproduction.harm import class_changes
-from reports.reproduction.headline import Registration, headline, is_control, next_steps, registration
+from reports.reproduction.headline import (
+    PRACTICAL_SEEDS,
+    Registration,
+    headline,
+    is_control,
+    next_steps,
+    registration,
+)
 from reports.reproduction.identity import PaperIdentity, paper_bibtex, read_paper, report_bibtex
 from reports.reproduction.inputs import ReproductionInputs, read_inputs
 from reports.reproduction.verdicts import judge_claims, overall, write_verdicts
@@ -77,6 +84,7 @@ def build_context(
         "headline": top,
         "registration": reg,
         "next": steps,
+        "practical": PRACTICAL_SEEDS,
         "scope": scope,
         "verdicts": rows,
         "judged": [r for r in rows if r["verdict"] != "not_applicable"],
@@ -131,6 +139,7 @@ def report_json(context: dict[str, Any]) -> dict[str, Any]:
         },
         "next_steps": {
             "decide_all": steps.decide_all,
+            "next": steps.first,
             "seeds_reused": steps.reused,
             "claims": [vars(s) for s in steps.steps],
             "other_protocols": list(steps.other_protocols),

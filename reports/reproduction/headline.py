@@ -162,6 +162,29 @@ class NextSteps:
     other_protocols: tuple[dict[str, Any], ...] = ()
     min_seeds_command: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: the headline's next step: ``decide_all`` when it needs at most PRACTICAL_SEEDS seeds, else the
+    #: largest run within that many (or, when every claim needs more, the smallest that decides one)
+    first: str = ""
+    first_n: int | None = None
+    #: how many of the claims more seeds can decide ``first`` decides, and how many there are
+    first_decides: int = 0
+    decidable: int = 0
+
+    def headline_sentence(self) -> str:
+        """The next step as the headline says it: one command, and what it buys when not everything."""
+        if not self.first:
+            return ""
+        if self.first == self.decide_all:
+            return f" Next step: `{self.first}` (see Next steps)."
+        return (
+            f" Next step: `{self.first}` decides {self.first_decides} of the {self.decidable} claims more "
+            f"seeds can decide; all of them need {self.decide_all_n} seeds (see Next steps)."
+        )
+
+
+#: More seeds than this is not a next step a reviewer takes on one machine: the headline then names
+#: the largest run within it (the Next steps table still gives every claim's own number).
+PRACTICAL_SEEDS = 100
 
 
 def reproduce_command(
@@ -219,10 +242,16 @@ def next_steps(inputs: ReproductionInputs, verdicts: pd.DataFrame) -> NextSteps:
             f"Deciding every claim needs {most} seeds: if that is too costly, the seeds needed per claim "
             "show which claims a smaller run decides."
         )
+    within = [n for n in decidable if n <= PRACTICAL_SEEDS]
+    first_n = most if most is None or most <= PRACTICAL_SEEDS else (max(within) if within else min(decidable))
     return NextSteps(
         steps=tuple(steps),
         decide_all=reproduce_command(inputs, most) if most is not None else "",
         decide_all_n=most,
+        first=reproduce_command(inputs, first_n) if first_n is not None else "",
+        first_n=first_n,
+        first_decides=sum(n <= first_n for n in decidable) if first_n is not None else 0,
+        decidable=len(decidable),
         reused=seed_ranges(done),
         per_seed_s=per_seed,
         other_protocols=tuple(_other_protocols(inputs, verdicts)),
@@ -340,8 +369,7 @@ def headline(
             f"Partly decided: {ok} of {k} claims reproduced; the other {open_} are undecided {with_seeds} "
             "(none was contradicted)."
         )
-    if steps.decide_all:
-        text += f" Next step: `{steps.decide_all}` (see Next steps)."
+    text += steps.headline_sentence()
     if control_rows:
         text += (
             f" The registry's own sanity controls (not claims of the paper, not counted above): "
@@ -381,6 +409,6 @@ def _summary_line(
         line = "BROKEN PRE-REGISTRATION (claims.json changed after the runs): " + line
     elif reg.status == "rejudged":
         line = "re-judged changed claims: " + line
-    if steps.decide_all:
-        line += f"; next: {steps.decide_all}"
+    if steps.first:
+        line += f"; next: {steps.first}"
     return line

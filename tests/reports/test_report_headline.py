@@ -249,3 +249,36 @@ def test_broken_preregistration_is_rendered_then_raised(tmp_path):
     assert json.loads((folder / "report.json").read_text())["summary"].startswith(
         "re-judged changed claims: "
     )
+
+
+@pytest.mark.parametrize(
+    ("relation", "close", "first", "decides"), [(1171, 8, 8, 1), (1171, 400, 400, 1), (90, 8, 90, 2)]
+)
+def test_the_headline_names_a_practical_next_step(tmp_path, relation, close, first, decides):
+    """More than PRACTICAL_SEEDS seeds is no next step: the headline then names the largest run within
+    it (or, when every claim needs more, the smallest that decides one) and says what it decides."""
+    inputs, verdicts = judged(make_folder(tmp_path / "f"))
+    needed = verdicts.set_index("claim_id")["seeds_needed"].astype("Int64")
+    needed["noisy-beats-dense"], needed["snip90-single-close"] = relation, close
+    verdicts["seeds_needed"] = verdicts["claim_id"].map(needed).astype("Int64")
+    steps = next_steps(inputs, verdicts)
+    top = headline(inputs, verdicts, registration(inputs), steps)
+    most = max(relation, close)
+    assert (steps.decide_all_n, steps.first_n, steps.first_decides, steps.decidable) == (
+        most,
+        first,
+        decides,
+        2,
+    )
+    if most <= 100:
+        assert (
+            steps.first == steps.decide_all
+            and f"Next step: `{BASE.format(n=most)}` (see Next steps)." in top.text
+        )
+    else:
+        assert (
+            f"Next step: `{BASE.format(n=first)}` decides {decides} of the 2 claims more seeds can decide; "
+            in top.text
+        )
+        assert f"all of them need {most} seeds" in top.text
+    assert top.summary.endswith(f"; next: {BASE.format(n=first)}")
