@@ -7,11 +7,10 @@ gets status ``missing_checkout`` or ``error`` and no verdicts, and the census go
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.executors import Executor, map_ordered
+from core.executors import Executor, LocalExecutor, map_ordered
 from crawlers.checklist.codebase import DeclaredFile, build
 from crawlers.checklist.items import dependencies, evaluation, pretrained, results, training
 from crawlers.checklist.records import ITEMS, CodeBaseChecklist
@@ -93,30 +92,15 @@ def score_many(
     """Score every job, ``workers`` processes at a time (in this process when 1), or one task per job on
     ``executor`` (a Dask cluster whose workers reach the checkouts); results in job order."""
     total = len(jobs)
-    done: dict[int, CodeBaseChecklist] = {}
     if progress:
         progress(0, total, "")
+    if executor is None and workers > 1 and total > 1:
+        executor = LocalExecutor(workers, processes=True)  # spawned; Ctrl-C drops the queued jobs
     if executor is not None:
         return map_ordered(executor, score, jobs, key=_key, failed=_failed, progress=progress)
-    if workers <= 1 or total <= 1:
-        for index, job in enumerate(jobs):
-            done[index] = score(job)
-            if progress:
-                progress(index + 1, total, job.repo_url)
-        return [done[i] for i in range(total)]
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        futures = {pool.submit(score, job): index for index, job in enumerate(jobs)}
-        for count, future in enumerate(as_completed(futures), start=1):
-            index = futures[future]
-            try:
-                done[index] = future.result()
-            except Exception as exc:  # a crashed worker: record it and go on
-                done[index] = _failed(jobs[index], exc)
-            if progress:
-                progress(count, total, jobs[index].repo_url)
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return [done[i] for i in range(total)]
+    results: list[CodeBaseChecklist] = []
+    for index, job in enumerate(jobs):
+        results.append(score(job))
+        if progress:
+            progress(index + 1, total, job.repo_url)
+    return results

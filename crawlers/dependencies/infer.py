@@ -14,12 +14,11 @@ repository.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from core.executors import Executor, map_ordered
+from core.executors import Executor, LocalExecutor, map_ordered
 from crawlers.dependencies.aliases import canonical, provides, resolve_import
 from crawlers.dependencies.declared import DeclaredResult, read_declared
 from crawlers.dependencies.files import Tree, inside
@@ -290,33 +289,17 @@ def infer_many(
     Results come back in the order of ``jobs``, wherever and in whatever order they ran.
     """
     total = len(jobs)
-    results: dict[int, RepoReport] = {}
     if progress:
         progress(0, total, "")
+    if executor is None and workers > 1 and total > 1:
+        # spawned processes; leaving early (Ctrl-C) drops the queued jobs instead of analysing every
+        # remaining repository before exiting
+        executor = LocalExecutor(workers, processes=True)
     if executor is not None:
         return map_ordered(executor, _run, jobs, key=_key, failed=_failed, progress=progress)
-    if workers <= 1 or total <= 1:
-        for index, job in enumerate(jobs):
-            results[index] = _run(job)
-            if progress:
-                progress(index + 1, total, job.repo_url)
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        try:
-            futures = {pool.submit(_run, job): index for index, job in enumerate(jobs)}
-            for done, future in enumerate(as_completed(futures), start=1):
-                index = futures[future]
-                try:
-                    results[index] = future.result()
-                except Exception as exc:  # a crashed worker process: record it, carry on
-                    results[index] = _failed(jobs[index], exc)
-                if progress:
-                    progress(done, total, jobs[index].repo_url)
-        except BaseException:
-            # Interrupted: drop the queued jobs instead of analysing every remaining repository
-            # before exiting (a worker reports a Ctrl-C as its result and takes the next job).
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        else:
-            pool.shutdown()
-    return [results[i] for i in range(total)]
+    results: list[RepoReport] = []
+    for index, job in enumerate(jobs):
+        results.append(_run(job))
+        if progress:
+            progress(index + 1, total, job.repo_url)
+    return results
