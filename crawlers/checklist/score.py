@@ -14,7 +14,7 @@ from core.executors import Executor, LocalExecutor, map_ordered
 from crawlers.checklist.codebase import DeclaredFile, build
 from crawlers.checklist.items import dependencies, evaluation, pretrained, results, training
 from crawlers.checklist.records import ITEMS, CodeBaseChecklist
-from crawlers.dependencies.files import inside
+from crawlers.dependencies.files import linked_root
 
 ProgressCallback = Callable[[int, int, str], None]
 RULES = {
@@ -38,21 +38,6 @@ class ChecklistJob:
     declared: tuple[DeclaredFile, ...] = field(default_factory=tuple)
 
 
-def _scan_root(checkout: Path, subpath: str) -> tuple[Path, bool]:
-    """The linked folder (a linked file: its folder), or the whole checkout when it is not there."""
-    sub = subpath.strip().strip("/")
-    if not sub:
-        return checkout, True
-    candidate = checkout / sub
-    if candidate.is_symlink() or not inside(candidate, checkout):
-        return checkout, False
-    if candidate.is_dir():
-        return candidate, True
-    if candidate.is_file():
-        return candidate.parent, True
-    return checkout, False
-
-
 def score(job: ChecklistJob) -> CodeBaseChecklist:
     result = CodeBaseChecklist(job.repo_url, job.repo_subpath, commit=job.commit)
     checkout = Path(job.checkout)
@@ -60,7 +45,7 @@ def score(job: ChecklistJob) -> CodeBaseChecklist:
         if not job.checkout or not checkout.is_dir() or checkout.is_symlink():
             result.status = "missing_checkout"
             return result
-        root, found = _scan_root(checkout, job.repo_subpath)
+        root, found = linked_root(checkout, job.repo_subpath)
         if not found:
             result.status = "subpath_missing"
         base = build(checkout, root, list(job.declared))

@@ -110,6 +110,23 @@ def inside(path: Path, root: Path) -> bool:
     return True
 
 
+def linked_root(checkout: Path, subpath: str) -> tuple[Path, bool]:
+    """The folder a paper links (a linked file: its folder) and whether it was found; the whole
+    checkout when it is missing, a link, or outside the checkout. Shared by `audit deps` and the
+    checklist so that both read the same code base."""
+    sub = subpath.strip().strip("/")
+    if not sub:
+        return checkout, True
+    candidate = checkout / sub
+    if candidate.is_symlink() or not inside(candidate, checkout):
+        return checkout, False
+    if candidate.is_dir():
+        return candidate, True
+    if candidate.is_file():
+        return candidate.parent, True
+    return checkout, False
+
+
 class Tree:
     """One walk of a checkout, shared by every step of an analysis (the walk is a large part of the
     cost on repositories that commit thousands of data files, and five steps need it).

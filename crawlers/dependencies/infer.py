@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from core.executors import Executor, LocalExecutor, map_ordered
 from crawlers.dependencies.aliases import canonical, provides, resolve_import
 from crawlers.dependencies.declared import DeclaredResult, read_declared
-from crawlers.dependencies.files import Tree, inside
+from crawlers.dependencies.files import Tree, linked_root
 from crawlers.dependencies.frameworks import Attribution, Evidence, attribute, framework_of, frameworks_of
 from crawlers.dependencies.imports import CONTEXTS, ImportScan, ImportSite, scan_imports
 from crawlers.dependencies.layout import Layout, detect_layout
@@ -60,21 +60,6 @@ class RepoReport:
     def used_packages(self) -> list[str]:
         """Imports plus non-optional declared requirements: the set frameworks and all_tools.csv use."""
         return sorted({d.package for d in self.dependencies if not d.optional})
-
-
-def _scan_root(checkout: Path, subpath: str) -> tuple[Path, bool]:
-    """The folder to scan and whether the linked sub-folder was found (a file link scans its folder)."""
-    subpath = subpath.strip().strip("/")
-    if not subpath:
-        return checkout, True
-    candidate = checkout / subpath
-    if candidate.is_symlink() or not inside(candidate, checkout):
-        return checkout, False
-    if candidate.is_dir():
-        return candidate, True
-    if candidate.is_file():
-        return candidate.parent, True
-    return checkout, False
 
 
 def merge(dependencies: Iterable[Dependency]) -> list[Dependency]:
@@ -231,7 +216,7 @@ def infer_repository(repo_url: str, checkout: Path, repo_subpath: str = "") -> R
             report.status = "missing_checkout"
             report.frameworks = frameworks_of([])
             return report
-        scan_root, found = _scan_root(checkout, repo_subpath)
+        scan_root, found = linked_root(checkout, repo_subpath)
         if not found:
             report.status = "subpath_missing"
         tree = Tree.scan(checkout)  # one walk, shared by every step below

@@ -129,7 +129,8 @@ def percent(p: Proportion | None, digits: int = 1) -> str:
     return "—" if p is None else p.percent(digits)
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The Jinja environment of the census and trends reports (their templates, filters and escaping)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -279,7 +280,7 @@ def render_census(
         directory / "census.json", (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
     )
 
-    env = _environment()
+    env = template_environment()
     names = ("top_tools.png", "frameworks.png", "wordcloud.png")
     markdown = env.get_template("census.md.j2").render(
         _context(summary, document, {n: n for n in names}, checklist)

@@ -9,13 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from core import atomic
 from core.errors import UsageError
 from reports.census.aggregate import FRAMEWORKS
 from reports.census.domains import SOURCE_LABELS
-from reports.census.intervals import Proportion
+from reports.census.render import template_environment
 from reports.trends.charts import coverage_chart, trends_chart, used_frameworks
 from reports.trends.load import Point, load_point
 from reports.trends.reference import load_reference
@@ -28,7 +26,6 @@ from reports.trends.table import (
     trend_row,
 )
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OUTPUTS = (
     "trends.csv",
     "trends_by_domain.csv",
@@ -53,23 +50,6 @@ SOURCE_NOTES = {
     "notes": "an export of OpenReview notes: links from its code field or its free text",
     "unrecorded": "a census folder without crawl.json: the source is not recorded",
 }
-
-
-def _pct(p: Proportion | None, digits: int = 1) -> str:
-    return "—" if p is None else p.percent(digits)
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["pct"] = _pct
-    return env
 
 
 def _check(directories: list[Path]) -> None:
@@ -118,7 +98,7 @@ def render_trends(
     }
     atomic.write_text(out / "trends.json", json.dumps(document, indent=2, default=str))
 
-    env = _environment()
+    env = template_environment()
     names = ("trends.png", "coverage.png")
     context = _context(points, compared, document, when, tool_version)
     markdown = env.get_template("trends.md.j2").render(context | {"images": {n: n for n in names}})

@@ -67,46 +67,13 @@ HOSTS = (
     "cloud.tsinghua.edu.cn",
     "bitbucket.org",
 )
-WEIGHT_SUFFIXES = (
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".h5",
-    ".hdf5",
-    ".onnx",
-    ".safetensors",
-    ".caffemodel",
-    ".t7",
-    ".tflite",
-    ".params",
-    ".weights",
-    ".pb",
-    ".keras",
-    ".mlmodel",
-    ".pdparams",
-    ".npz",
-    ".pkl",
-    ".bin",
-    ".tar",
-    ".tar.gz",
-    ".zip",
-)
+#: extensions that only model weights use
 STRONG_SUFFIXES = (
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".h5",
-    ".hdf5",
-    ".onnx",
-    ".safetensors",
-    ".caffemodel",
-    ".t7",
-    ".tflite",
-    ".params",
-    ".weights",
-    ".pdparams",
-    ".keras",
-)
+    ".pt", ".pth", ".ckpt", ".h5", ".hdf5", ".onnx", ".safetensors", ".caffemodel", ".t7", ".tflite",
+    ".params", ".weights", ".pdparams", ".keras",
+)  # fmt: skip
+#: and those that hold weights only when the path also says so (WEIGHT_PATH, not DATA_PATH)
+WEIGHT_SUFFIXES = (*STRONG_SUFFIXES, ".pb", ".mlmodel", ".npz", ".pkl", ".bin", ".tar", ".tar.gz", ".zip")
 TF_CHECKPOINT = re.compile(r"\.(index|data-\d{5}-of-\d{5}|meta)$")
 WEIGHT_PATH = re.compile(r"model|weight|checkpoint|ckpt|pretrain|trained|snapshot", re.I)
 DATA_PATH = re.compile(
