@@ -318,6 +318,14 @@ def papers(as_json: bool, check_file: Path | None, export_id: str | None) -> Non
     type=click.Path(path_type=Path, dir_okay=False),
     help="Run the paper a registration file (YAML/TOML) registers; PAPER_ID may then be left out.",
 )
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    metavar="NAME",
+    help="Train only this of the protocol's models (repeatable), e.g. --model lenet_300_100; the report "
+    "records it as a deviation and claims about the others are not applicable.",
+)
 @placement_options
 def reproduce(
     paper_id: str | None,
@@ -330,6 +338,7 @@ def reproduce(
     base_image: str | None,
     wheelhouse: Path | None,
     registration: Path | None,
+    models: tuple[str, ...],
     executor: str,
     scheduler: str | None,
     store: str | None,
@@ -353,6 +362,7 @@ def reproduce(
         wheelhouse=wheelhouse,
         registration=registration,
         placement=placement_of(executor, scheduler, store),
+        models=models,
     )
 
 
@@ -376,8 +386,9 @@ def reproduce(
 @click.option(
     "--store",
     envvar="AUDIT_STORE",
-    metavar="PATH",
-    help="The folder the run kept its states in (its --store); default the cache folder.",
+    metavar="PATH|URL",
+    help="Where the run kept its states (its --store: a folder, or object storage such as "
+    "s3://bucket/audit, read into a temporary mirror); default the cache folder.",
 )
 def states(
     directory: Path,
@@ -393,8 +404,7 @@ def states(
     """
     from audit.pipelines import states as pipeline
 
-    root = placement_of("local", None, store).store_root()
-    pipeline.command(directory, tags, hash_prefix, restore_to, as_json, root)
+    pipeline.command(directory, tags, hash_prefix, restore_to, as_json, store)
 
 
 @app.command()

@@ -7,8 +7,10 @@ same units, as tasks, to an existing ``dask.distributed`` cluster (``core.execut
 
 No shared filesystem is assumed between this process and the workers: tasks return their results
 (rows, small files' contents) and this process writes every output. What is too large to return
-(clones, experiment states) lives in the *store*: a folder every worker mounts (``--store``, else the
-cache folder, which is right when the workers run on this machine). The client never reads it.
+(clones, experiment states, datasets) lives in the *store* (``core.store``): a folder every worker
+mounts (``--store``, else the cache folder, which is right when the workers run on this machine), or
+object storage named by an fsspec URL (``s3://bucket/prefix``) that each worker mirrors. The client
+never reads it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
@@ -26,6 +27,7 @@ from audit.progress import info
 from audit.workspace import cache_dir
 from core.errors import UsageError
 from core.executors import Executor, make_executor
+from core.store import Store, open_store
 
 
 @dataclass(frozen=True)
@@ -40,26 +42,26 @@ class Placement:
     def distributed(self) -> bool:
         return self.executor != "local"
 
-    def store_root(self) -> Path:
-        """The folder (as the workers see it) holding ``repos/`` clones and ``states/``.
+    def open_store(self) -> Store:
+        """The store (``core.store``) ``--store`` names, else the cache folder: a folder every worker
+        mounts (a path or a ``file://`` URL), or, for a Dask cluster's workers, object storage through
+        fsspec (``s3://bucket/prefix``…) that each worker mirrors; checked before any work starts."""
+        store = open_store(self.store, cache_dir())
+        if not store.local and not self.distributed:
+            raise UsageError(
+                f"--store {self.store!r}: object storage is where a Dask cluster's workers keep clones "
+                "and states; add --executor dask, or name a folder"
+            )
+        return store
 
-        A path or a ``file://`` URL; object storage (``s3://``, ``gs://``) is refused in one line: the
-        tasks read clones and states as files, so the store must be a file system every worker mounts.
-        """
-        if not self.store:
-            return cache_dir()
-        parts = urlsplit(self.store)
-        if parts.scheme in ("", "file"):
-            path = Path(parts.path if parts.scheme == "file" else self.store).expanduser()
-            if not path.is_absolute():
-                raise UsageError(
-                    f"--store {self.store!r} must be an absolute path: workers resolve it, not this shell"
-                )
-            return path
-        raise UsageError(
-            f"--store {self.store!r}: only a folder every worker mounts is supported (a path or a "
-            f"file:// URL), not {parts.scheme}:// object storage"
-        )
+    def store_root(self) -> Path:
+        """The store's folder on this machine (the local executor's, or a mounted folder's path)."""
+        return self.open_store().root
+
+    def store_url(self) -> str:
+        """The store as the workers are told it: a folder's path or an object-storage URL."""
+        store = self.open_store()
+        return str(store.root) if store.local else store.url
 
 
 LOCAL = Placement()
@@ -70,9 +72,10 @@ def placement_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option(
         "--store",
         envvar="AUDIT_STORE",
-        metavar="PATH",
-        help="The folder for clones and experiment states, as every worker mounts it (with --executor "
-        "dask this process never reads it); default the cache folder (AUDIT_CACHE_DIR).",
+        metavar="PATH|URL",
+        help="Where clones, experiment states and datasets live for every worker: a folder they all "
+        "mount, or with --executor dask object storage such as s3://bucket/audit (fsspec); this "
+        "process never reads it. Default the cache folder (AUDIT_CACHE_DIR).",
     )(command)
     command = click.option(
         "--scheduler",
@@ -92,7 +95,7 @@ def placement_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def placement_of(executor: str, scheduler: str | None, store: str | None) -> Placement:
     """The options as a :class:`Placement`, its store checked before any work starts."""
     placement = Placement(executor, scheduler or None, store or None)
-    placement.store_root()
+    placement.open_store()
     return placement
 
 

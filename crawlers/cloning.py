@@ -38,6 +38,8 @@ from core.checkout import (
 )
 from core.executors import Executor, Task
 from core.identity import repo_key
+from core.store import Store
+from core.store_checkouts import archive_checkout, is_archived
 from crawlers.clone_outcomes import FINAL_STATUSES, RETRYABLE_STATUSES, cause, failure_summary, keep_earlier
 from crawlers.errors import CrawlerError, CrawlerUsageError
 
@@ -317,7 +319,9 @@ def write_repos_csv(path: Path, results: Iterable[CloneResult]) -> None:
 
 def _keep_earlier(earlier: CloneResult | None, max_size_mb: float) -> bool:
     """Rerun policy of :func:`crawlers.clone_outcomes.keep_earlier`, with the checkout looked up."""
-    exists = earlier is not None and bool(earlier.path) and (Path(earlier.path) / ".git").is_dir()
+    exists = earlier is not None and bool(earlier.path)
+    # an archive in object storage is trusted as recorded: this process never reads the store
+    exists = exists and (is_archived(earlier.path) or (Path(earlier.path) / ".git").is_dir())
     return keep_earlier(earlier, max_size_mb, exists)
 
 
@@ -339,6 +343,7 @@ def clone_all(
     max_size_mb: float = 500.0,
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
+    store_url: str | None = None,
 ) -> list[CloneResult]:
     """Clone every target in parallel and write ``repos.csv`` (also when interrupted, with what is done).
 
@@ -346,7 +351,8 @@ def clone_all(
     an earlier ``repos.csv`` for pairs no longer listed are kept, so the file only grows.
 
     ``executor``: run each clone as a task there (a Dask cluster's workers, with ``cache_root`` the store
-    they all reach); by default this process's threads. Either way this process alone writes repos.csv.
+    they all reach, or ``store_url`` naming object storage); by default this process's threads. Either
+    way this process alone writes repos.csv.
     """
     earlier = read_repos_csv(repos_csv)
     results: dict[tuple[str, str], CloneResult] = dict(earlier)
@@ -355,9 +361,8 @@ def clone_all(
     if progress:
         progress(done, total, "cached" if done else "")
     if executor is not None:
-        return _clone_on(
-            executor, todo, targets, results, cache_root, repos_csv, timeout_s, max_size_mb, progress
-        )
+        store = store_url or str(cache_root)
+        return _clone_on(executor, todo, targets, results, store, repos_csv, timeout_s, max_size_mb, progress)
     if shutil.which("git") is None:
         raise CrawlerError("git is not installed or not on PATH; install git to clone repositories")
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
@@ -390,12 +395,24 @@ def clone_all(
     return [results[(t.repo_url, t.ref)] for t in targets if (t.repo_url, t.ref) in results]
 
 
+def clone_into_store(
+    target: CloneTarget, store_url: str, *, timeout_s: float, max_size_mb: float
+) -> CloneResult:
+    """Runs on a worker: :func:`clone_repository` into the store; with object storage the checkout is
+    cloned into this worker's mirror, archived and published, and ``path`` becomes the archive's URL."""
+    store = Store(store_url)
+    result = clone_repository(target, store.root, timeout_s=timeout_s, max_size_mb=max_size_mb)
+    if result.status == "ok" and result.path and not store.local:
+        result.path = archive_checkout(store, Path(result.path), result.commit)
+    return result
+
+
 def _clone_on(
     executor: Executor,
     todo: list[CloneTarget],
     targets: list[CloneTarget],
     results: dict[tuple[str, str], CloneResult],
-    cache_root: Path,
+    store_url: str,
     repos_csv: Path,
     timeout_s: float,
     max_size_mb: float,
@@ -409,8 +426,8 @@ def _clone_on(
     tasks = [
         Task(
             key=f"clone {target.repo_url}@{target.ref}" if target.ref else f"clone {target.repo_url}",
-            fn=clone_repository,
-            args=(target, cache_root),
+            fn=clone_into_store,
+            args=(target, store_url),
             kwargs={"timeout_s": timeout_s, "max_size_mb": max_size_mb},
         )
         for target in todo

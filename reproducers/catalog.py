@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from core import atomic
+from core.store import Store
 from reproducers.errors import ReproductionError, ReproductionUsageError
 
 #: states.csv columns, one row per state of the run (roots first, then children).
@@ -58,8 +59,16 @@ def read_state(states_dir: Path, digest: str) -> dict[str, Any]:
         raise ReproductionError(f"{path} is not a state file ({exc}); delete its folder and rerun") from None
 
 
-def closure(states_dir: Path, hashes: Iterable[str]) -> list[dict[str, Any]]:
-    """Every state the given ones were made from (parents and refs), each once, ancestors first."""
+def closure_in_store(store_url: str, hashes: Iterable[str]) -> list[dict[str, Any]]:
+    """:func:`closure` in the store ``store_url`` names (a folder, or object storage through this
+    process's mirror): the task a cluster's worker runs for states.csv."""
+    store = Store(store_url)
+    return closure(store.root / "states", hashes, store)
+
+
+def closure(states_dir: Path, hashes: Iterable[str], store: Store | None = None) -> list[dict[str, Any]]:
+    """Every state the given ones were made from (parents and refs), each once, ancestors first
+    (``store``: object storage that ``states_dir`` mirrors; a state missing here is fetched)."""
     hashes = list(hashes)
     metas: dict[str, dict[str, Any]] = {}
     stack = [h for h in dict.fromkeys(hashes) if h]
@@ -67,6 +76,8 @@ def closure(states_dir: Path, hashes: Iterable[str]) -> list[dict[str, Any]]:
         digest = stack.pop()
         if digest in metas:
             continue
+        if store is not None and not store.local:
+            store.fetch(f"states/{digest}", "state.json")
         meta = read_state(states_dir, digest)
         metas[digest] = meta
         stack += [h for h in [meta.get("parent"), *(meta.get("refs") or {}).values()] if h and h not in metas]

@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from core import atomic
+from core.store import Store
 from reproducers import models, pruning
 
 #: Bumped when recipes change meaning, so states of an older engine are never reused silently.
@@ -109,8 +110,17 @@ class Context:
 class Tree:
     """Applies recipes to states, reusing any state already in ``<cache_dir>/states``."""
 
-    def __init__(self, cache_dir: Path, context: Context, recipes: Mapping[str, RecipeFn]) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        context: Context,
+        recipes: Mapping[str, RecipeFn],
+        store: Store | None = None,
+    ) -> None:
+        """``store``: object storage that ``cache_dir`` mirrors (``core.store``): a state missing here
+        is fetched from it before it is computed, and every state saved or retagged is published."""
         self.root_dir = Path(cache_dir) / "states"
+        self.store = store if store is not None and not store.local else None
         self.context = context
         self.recipes = dict(recipes)
         #: (recipe name, state hash) of every state computed (not reused) by this tree, in order.
@@ -143,7 +153,8 @@ class Tree:
         """
         digest = hashlib.sha256(json.dumps(dict(key), sort_keys=True, default=_jsonable).encode()).hexdigest()
         path = self.path(state.hash) / "annotations" / f"{name}-{digest[:16]}.json"
-        if path.is_file():
+        stored = f"states/{state.hash}/annotations/{path.name}"
+        if path.is_file() or (self.store is not None and self.store.fetch(stored)):
             return json.loads(path.read_text())["value"]
         with self._lock(state.hash):
             if path.is_file():
@@ -152,6 +163,8 @@ class Tree:
             path.parent.mkdir(exist_ok=True)
             body = {"name": name, "key": dict(key), "value": value, "engine": ENGINE_VERSION}
             atomic.write_text(path, json.dumps(body, sort_keys=True, indent=1, default=_jsonable))
+            if self.store is not None:
+                self.store.publish(stored)
         return value
 
     # -- storage -------------------------------------------------------------------------------
@@ -228,7 +241,9 @@ class Tree:
         ``locked``: the caller holds this state's lock already (a second flock would wait forever).
         """
         meta_path = self.path(digest) / "state.json"
-        if not meta_path.is_file():
+        if not meta_path.is_file() and not (
+            self.store is not None and self.store.fetch(f"states/{digest}", "state.json")
+        ):
             return None
         meta = json.loads(meta_path.read_text())
         if merge_tags(meta.get("tags") or {}, wanted) != (meta.get("tags") or {}):
@@ -241,6 +256,8 @@ class Tree:
                     atomic.write_text(
                         meta_path, json.dumps(meta, sort_keys=True, indent=1, default=_jsonable)
                     )
+                    if self.store is not None:  # last writer wins: tags are per seed, seeds per task
+                        self.store.publish(f"states/{digest}/state.json", replace=True)
         self.reused.append((recipe, digest))
         seed = self.context.seed
         state = State(
@@ -335,6 +352,8 @@ class Tree:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+        if self.store is not None:  # before the next state: a killed worker loses only the one running
+            self.store.publish(f"states/{digest}", "state.json")
 
 
 def merge_tags(existing: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, required=True, help="experiment-state cache folder")
     parser.add_argument("--data", type=Path, required=True, help="dataset folder")
     parser.add_argument("--out", type=Path, required=True, help="JSON file for the rows")
+    parser.add_argument("--model", action="append", default=[], help="only this model (repeatable)")
     parser.add_argument("--registration", type=Path, help="registration file (instead of the built-in)")
     args = parser.parse_args(argv)
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{done}/{total}] {message}", file=sys.stderr, flush=True)
 
     try:
-        spec = _spec(args.paper, args.registration)
+        spec = registry.with_models(_spec(args.paper, args.registration), args.protocol, args.model)
         runs, per_class = run_seed(spec, args.protocol, args.seed, args.device, args.cache, args.data, log)
     except Exception as exc:
         code = getattr(exc, "exit_code", None)

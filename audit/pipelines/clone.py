@@ -62,6 +62,7 @@ def run(
             max_size_mb=max_size_mb,
             progress=callback,
             executor=executor,
+            store_url=placement.store_url() if placement.distributed else None,
         )
     info(f"repos.csv: {len(results)} repositories ({status_counts(results)}) → {repos_csv}")
     summary = cloning.failure_summary(results)

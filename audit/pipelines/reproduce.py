@@ -63,6 +63,8 @@ class LocalRunner:
     #: a Dask cluster's executor (``--executor dask``): one task per seed there, with ``cache_dir`` and
     #: ``data_dir`` in the store as the workers see it; None runs the seeds on this machine
     executor: Any = None
+    #: the store as the workers are told it (``core.store``): a folder's path or an object-storage URL
+    store_url: str | None = None
 
     def __post_init__(self) -> None:
         #: per seed, what the process that ran it reported (see reproducers.provenance)
@@ -85,8 +87,7 @@ class LocalRunner:
                 protocol,
                 seeds,
                 self.device,
-                self.cache_dir,
-                self.data_dir,
+                self.store_url or str(self.cache_dir),
                 progress,
                 self.facts,
                 self.where,
@@ -105,7 +106,8 @@ class LocalRunner:
         if self.executor is not None:
             inside = provenance.summarise(self.facts, "Dask worker processes")
             seeds_on = {str(k): v for k, v in sorted(self.where.items())}
-            placement = {**(self.cluster or self.executor.describe()), "seeds_on": seeds_on}
+            cluster = self.cluster or self.executor.describe()
+            placement = {**cluster, "store": self.store_url, "seeds_on": seeds_on}
             how = "one task per seed on the Dask cluster's workers (reproducers.runners.distributed)"
         else:
             inside = provenance.summarise(self.facts, "in-process" if self.jobs <= 1 else "branch processes")
@@ -261,15 +263,21 @@ def run(
     wheelhouse: Path | None,
     registration: Path | None = None,
     placement: Placement = LOCAL,
+    models: Sequence[str] = (),
 ) -> Path:
     """Run the missing seeds of a paper's protocol, judge its claims, write the report folder.
 
     With ``registration`` (a YAML/TOML file, validated first) that file's paper is run, not the
     built-in one of the same id; Docker containers get the file too. ``placement``: with ``dask`` the
     seeds are tasks on the cluster (the engine's own runner there), their states in the store.
+    ``models`` (``--model``): only these of the protocol's models (``registry.with_models``).
     """
+    from reproducers import registry
+
     spec = _spec(paper_id, registration)
-    plan = spec.protocol(protocol)  # unknown protocol → usage error before any work
+    spec.protocol(protocol)  # unknown protocol → usage error before any work
+    spec = registry.with_models(spec, protocol, models)
+    plan = spec.protocol(protocol)
     out_dir = workspace.reproduction_output_dir(spec.id, protocol, out)
     workspace.writable_folder(out_dir, "output folder")
     if placement.distributed:
@@ -304,6 +312,8 @@ def run(
         _prepare_data(plan.dataset)
     if registration is not None and hasattr(chosen, "registration"):
         chosen.registration = (registration.name, registration.read_bytes())  # the worker loads it
+    if models and hasattr(chosen, "models"):
+        chosen.models = tuple(dict.fromkeys(models))  # the container's worker narrows the same way
     return _run_seeds(spec, protocol, seeds, device, out_dir, chosen)
 
 
@@ -329,7 +339,7 @@ def _run_distributed(
             "--executor dask runs the engine's own seeds in the workers' processes; the authors' code "
             "(and --runner docker) runs only in the Docker sandbox: drop --executor dask"
         )
-    store = placement.store_root()
+    store = placement.store_url()
     with executor_for(placement) as executor:
         cluster = executor.describe()  # as the run starts: the workers it had then
         resources = set(cluster.get("worker_resources", []))
@@ -341,24 +351,21 @@ def _run_distributed(
                 "--device cuda: no worker of the cluster has the GPU resource (start GPU workers with "
                 "`dask worker ... --resources GPU=1`)"
             )
-        _prepare_data_on(executor, plan.dataset, store / "data")
-        chosen = LocalRunner(device=resolved, cache_dir=store, data_dir=store / "data", executor=executor)
+        _prepare_data_on(executor, plan.dataset, store)
+        chosen = LocalRunner(
+            device=resolved, cache_dir=Path(), data_dir=Path(), executor=executor, store_url=store
+        )
         chosen.cluster = cluster
         return _run_seeds(spec, protocol, seeds, device, out_dir, chosen)
 
 
-def _prepare_data_on(executor: Any, dataset: str, data_dir: Path) -> None:
+def _prepare_data_on(executor: Any, dataset: str, store_url: str) -> None:
     """:func:`_prepare_data` as one task on the cluster: a worker downloads and verifies the dataset
     into the store (this process never reads it), before the seeds that need it start."""
     from core.executors import Task
-    from reproducers import datasets
+    from reproducers.runners.distributed import prepare_task
 
-    task = Task(
-        f"prepare {dataset}",
-        datasets.prepare,
-        (dataset, data_dir),
-        {"mirrors": workspace.dataset_mirrors(dataset)},
-    )
+    task = Task(f"prepare {dataset}", prepare_task, (dataset, store_url, workspace.dataset_mirrors(dataset)))
     for outcome in executor.run([task]):
         if not outcome.ok:
             raise outcome.error  # the one-line download error (which file, what to do)
@@ -404,9 +411,8 @@ def _run_seeds(spec: Any, protocol: str, seeds: int, device: str, out_dir: Path,
         all_runs = [row for runs, _ in ordered for row in runs]
         per_class = [row for _, pc in ordered for row in pc]
         executor = getattr(chosen, "executor", None)
-        write_tree_files(
-            out_dir, getattr(chosen, "cache_dir", workspace.cache_dir()), all_runs, per_class, executor
-        )
+        store = getattr(chosen, "store_url", None) or str(getattr(chosen, "cache_dir", workspace.cache_dir()))
+        write_tree_files(out_dir, store, all_runs, per_class, executor)
     environment = _environment(spec.id, protocol, seeds, device, chosen.device, claim_set.content_hash())
     runner_part = chosen.environment()
     environment["device"].update(runner_part.pop("device", {}))

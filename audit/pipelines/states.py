@@ -46,25 +46,26 @@ def run_hashes(out_dir: Path) -> list[str]:
 
 def write_tree_files(
     out_dir: Path,
-    cache_dir: Path,
+    store_url: str,
     runs: Sequence[dict[str, Any]],
     per_class: Sequence[dict[str, Any]],
     executor: Any = None,
 ) -> None:
     """states.csv (closure of the runs' states in the cache) and class_facts.csv, atomically.
 
-    With ``executor`` (a Dask cluster) the closure is read by a worker, in the store as the workers
-    see it (``cache_dir``), and only the states' metadata comes back here.
+    ``store_url``: the folder holding ``states/`` or, on a cluster, the store as the workers are told it.
+    With ``executor`` (a Dask cluster) the closure is read by a worker, and only the states' metadata
+    comes back here.
     """
     from reproducers import catalog
 
     hashes = [str(r["state_hash"]) for r in runs]
     if executor is None:
-        metas = catalog.closure(cache_dir / "states", hashes)
+        metas = catalog.closure_in_store(store_url, hashes)
     else:
         from core.executors import Task
 
-        (outcome,) = list(executor.run([Task("states.csv", catalog.closure, (cache_dir / "states", hashes))]))
+        (outcome,) = list(executor.run([Task("states.csv", catalog.closure_in_store, (store_url, hashes))]))
         if not outcome.ok:
             raise outcome.error
         metas = outcome.result
@@ -84,18 +85,21 @@ def command(
     hash_prefix: str | None,
     restore_to: Path | None,
     as_json: bool,
-    store: Path | None = None,
+    store_url: str | None = None,
 ) -> None:
-    """List the run's states matching the filters, or restore the one that matches (``store``: the
-    folder holding ``states/``, as the run's ``--store`` named it; default the cache folder)."""
+    """List the run's states matching the filters, or restore the one that matches (``store_url``: the
+    folder or object storage holding ``states/``, as the run's ``--store`` named it; default the cache
+    folder). Object storage is read here, into a temporary mirror (``core.store``)."""
     from core.errors import UsageError
+    from core.store import open_store
     from reproducers import catalog
 
+    store = open_store(store_url, workspace.cache_dir())
     filters = catalog.parse_filters(tags)
     if hash_prefix:
         filters["hash"] = hash_prefix
-    states_dir = (store or workspace.cache_dir()) / "states"
-    metas = catalog.closure(states_dir, run_hashes(directory))
+    states_dir = store.root / "states"
+    metas = catalog.closure(states_dir, run_hashes(directory), store)
     chosen = [m for m in metas if catalog.matches(m, filters)]
     if restore_to is not None:
         if len(chosen) != 1:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.executors import Executor, LocalExecutor, map_ordered
+from core.store_checkouts import local_checkout
 from crawlers.checklist.codebase import DeclaredFile, build
 from crawlers.checklist.items import dependencies, evaluation, pretrained, results, training
 from crawlers.checklist.records import ITEMS, CodeBaseChecklist
@@ -40,7 +41,7 @@ class ChecklistJob:
 
 def score(job: ChecklistJob) -> CodeBaseChecklist:
     result = CodeBaseChecklist(job.repo_url, job.repo_subpath, commit=job.commit)
-    checkout = Path(job.checkout)
+    checkout = Path(local_checkout(job.checkout)) if job.checkout else Path()
     try:
         if not job.checkout or not checkout.is_dir() or checkout.is_symlink():
             result.status = "missing_checkout"

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.executors import Executor, LocalExecutor, map_ordered
+from core.store_checkouts import local_checkout
 from crawlers.dependencies.aliases import canonical, provides, resolve_import
 from crawlers.dependencies.declared import DeclaredResult, read_declared
 from crawlers.dependencies.files import Tree, linked_root
@@ -247,7 +248,8 @@ def infer_repository(repo_url: str, checkout: Path, repo_subpath: str = "") -> R
 
 
 def _run(job: Job) -> RepoReport:
-    return infer_repository(job.repo_url, Path(job.checkout), job.repo_subpath)
+    """One job; a checkout archived in object storage is unpacked on this worker first."""
+    return infer_repository(job.repo_url, Path(local_checkout(job.checkout)), job.repo_subpath)
 
 
 def _key(job: Job) -> str:

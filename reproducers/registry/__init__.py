@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from reproducers.errors import ReproductionUsageError
 from reproducers.registry import lth, snip
 from reproducers.registry.base import PaperSpec, Protocol
@@ -13,7 +16,7 @@ _FILES = ("grasp.yaml", "missing_mark.yaml")
 _PAPERS: list[PaperSpec] = [lth.SPEC, snip.SPEC, *(load_builtin(name) for name in _FILES)]
 _BUILT_IN = tuple(_PAPERS)
 
-__all__ = ["PaperSpec", "Protocol", "all_papers", "get", "matches", "register", "unregister"]
+__all__ = ["PaperSpec", "Protocol", "all_papers", "get", "matches", "register", "unregister", "with_models"]
 
 
 def register(spec: PaperSpec) -> PaperSpec:
@@ -53,6 +56,35 @@ def get(paper_id_or_alias: str) -> PaperSpec:
         f"{spec.id} ({', '.join(spec.aliases)})" if spec.aliases else spec.id for spec in _PAPERS
     )
     raise ReproductionUsageError(f"unknown paper {paper_id_or_alias!r}; registered: {known}")
+
+
+def with_models(spec: PaperSpec, protocol_name: str, models: Sequence[str]) -> PaperSpec:
+    """The paper with protocol ``protocol_name`` narrowed to ``models`` (``audit reproduce --model``).
+
+    Why: a paper protocol's models can differ by orders of magnitude in cost (LeNet-5-Caffe on CPU),
+    and a reviewer with a budget runs the affordable one. State names do not involve the protocol, so
+    a narrowed run and a full one share every state they have in common. The narrowing is recorded as
+    a deviation of the protocol, so the report says what was left out; claims about the models left
+    out have no runs and are not applicable.
+    """
+    protocol = spec.protocol(protocol_name)
+    chosen = tuple(dict.fromkeys(models))
+    if not chosen or chosen == tuple(protocol.models):
+        return spec
+    unknown = [m for m in chosen if m not in protocol.models]
+    if protocol.upstream is not None or unknown:
+        raise ReproductionUsageError(
+            f"--model {', '.join(unknown or chosen)}: protocol {protocol_name!r} of {spec.id} trains "
+            f"{', '.join(protocol.models) or 'the authors’ own models'}; choose among those"
+        )
+    left_out = [m for m in protocol.models if m not in chosen]
+    note = (
+        f"Run with --model {' --model '.join(chosen)}: only {', '.join(chosen)} of this protocol's models "
+        f"were trained ({', '.join(left_out)} left out), so claims about {', '.join(left_out)} are not "
+        "applicable."
+    )
+    narrowed = replace(protocol, models=chosen, deviations=(*protocol.deviations, note))
+    return replace(spec, protocols={**spec.protocols, protocol_name: narrowed})
 
 
 def matches(spec: PaperSpec, name: str) -> bool:

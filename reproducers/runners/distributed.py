@@ -11,11 +11,11 @@ rows are those of an uninterrupted run.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from core.executors import Executor, Task
-from reproducers import provenance
+from core.store import Store
+from reproducers import datasets, provenance
 from reproducers.errors import ReproductionError
 from reproducers.registry.base import PaperSpec
 from reproducers.runners.local import ProgressCallback, resolve_device, run_seed
@@ -24,11 +24,25 @@ Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def seed_task(
-    spec: PaperSpec, protocol_name: str, seed: int, device: str, cache_dir: str, data_dir: str
+    spec: PaperSpec, protocol_name: str, seed: int, device: str, store_url: str
 ) -> tuple[Rows, dict[str, Any]]:
-    """Runs on a worker: one seed's rows, and the worker process's provenance after the seed."""
-    rows = run_seed(spec, protocol_name, seed, device, Path(cache_dir), Path(data_dir))
+    """Runs on a worker: one seed's rows, and the worker process's provenance after the seed.
+
+    With object storage the worker's mirror gets the dataset first; states are fetched as the plan
+    asks for them and published as they are saved (``reproducers.tree``)."""
+    store = Store(store_url)
+    store.fetch_tree("data")
+    rows = run_seed(spec, protocol_name, seed, device, store.root, store.root / "data", store=store)
     return rows, provenance.describe(resolve_device(device).type)
+
+
+def prepare_task(dataset: str, store_url: str, mirrors: Sequence[str] | None) -> None:
+    """Runs on a worker: the dataset downloaded and verified into the store (``datasets.prepare``),
+    then published to object storage, so that every seed's worker fetches checked files."""
+    store = Store(store_url)
+    store.fetch_tree("data")
+    datasets.prepare(dataset, store.root / "data", mirrors=mirrors)
+    store.publish_tree("data")
 
 
 def iter_seeds_on(
@@ -37,8 +51,7 @@ def iter_seeds_on(
     protocol_name: str,
     seeds: Sequence[int],
     device: str,
-    cache_dir: Path,
-    data_dir: Path,
+    store_url: str,
     progress: ProgressCallback | None = None,
     facts: dict[int, dict[str, Any]] | None = None,
     where: dict[int, str] | None = None,
@@ -46,7 +59,7 @@ def iter_seeds_on(
     """(seed, rows) as the cluster finishes seeds; ``facts`` gets each seed's worker provenance and
     ``where`` the worker that finished it (a seed retried after a worker died names the second one).
 
-    ``cache_dir`` and ``data_dir`` are paths as the workers see them (the store). A CUDA seed needs a
+    ``store_url`` names the store as the workers see it (``core.store``). A CUDA seed needs a
     worker started with ``--resources GPU=1``. A seed that raised stops the run (as with the local
     runner): leaving the iteration cancels the others, and their finished states stay in the store.
     """
@@ -55,7 +68,7 @@ def iter_seeds_on(
         Task(
             f"seed {seed}",
             seed_task,
-            (spec, protocol_name, seed, device, str(cache_dir), str(data_dir)),
+            (spec, protocol_name, seed, device, store_url),
             resources=gpu,
         )
         for seed in seeds

@@ -144,6 +144,8 @@ class DockerRunner:
         #: (file name, bytes) of a registration file (``audit reproduce --registration``), or None for a
         #: built-in paper: copied into each seed's folder, and the worker loads it from there.
         self.registration: tuple[str, bytes] | None = None
+        #: ``audit reproduce --model``: the protocol's models the worker trains (empty: all of them)
+        self.models: tuple[str, ...] = ()
         # Folders for the pipeline (iter_rows); run_seeds and iter_seeds take them as arguments.
         self.cache_dir, self.data_dir, self.work_dir = cache_dir, data_dir, work_dir
         if self._fill_wheelhouse and cache_dir is not None:
@@ -328,6 +330,8 @@ class DockerRunner:
             if self.registration
             else []
         )
+        for model in self.models:
+            extra += ["--model", model]
         return [
             *self.worker_command,
             "--paper", paper_id, "--protocol", protocol, "--seed", str(seed), "--device", self.device,

@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from core.store import Store
 from reproducers import datasets, provenance
 from reproducers.experiments import count_trainings, run_plan
 from reproducers.plans import Key, branches
@@ -70,12 +71,14 @@ def run_seed(
     *,
     tree_out: list[Tree] | None = None,
     only: Collection[Key] | None = None,
+    store: Store | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """All arms of one seed: (runs.csv rows, per_class.csv rows). Cached states are reused.
 
     ``progress(done, total, message)`` is called after each trained state; ``tree_out`` (tests,
     benchmarks) receives the tree to inspect which recipes ran; ``only`` builds just those branches
-    and returns no rows (a worker's unit of work).
+    and returns no rows (a worker's unit of work); ``store``: the object storage that ``cache_dir``
+    mirrors on a cluster's worker (``core.store``).
     """
     protocol = spec.protocol(protocol_name)
     torch_device = resolve_device(device)
@@ -95,7 +98,7 @@ def run_seed(
         data=lambda name, sizes: _split(name, tuple(sizes), seed, str(data_dir), str(torch_device)),
         train_labels=lambda name, sizes: _train_labels(name, tuple(sizes), seed, str(data_dir)),
     )
-    tree = Tree(cache_dir, context, RECIPES)
+    tree = Tree(cache_dir, context, RECIPES, store)
     if tree_out is not None:
         tree_out.append(tree)
     rows = run_plan(tree, spec, protocol, note, only)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.dask_cluster import Cluster, running_cluster
+from tests.core.s3_server import S3Server, running_s3
 from tests.crawlers.repo_factory import make_repo
 
 pytestmark = pytest.mark.slow
@@ -68,8 +69,14 @@ def gitconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, gitconfig: Path) -> Iterator[Cluster]:
-    env = {"GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    yield from running_s3(tmp_path_factory.mktemp("s3"))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, gitconfig: Path, s3: S3Server) -> Iterator[Cluster]:
+    """Two workers that reach the forge mirrors and the S3 server, each with a temporary folder of its own."""
+    env = {"GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1", **s3.env}
     yield from running_cluster(tmp_path_factory.mktemp("dask"), env=env)
 
 
@@ -143,6 +150,41 @@ def test_clone_deps_and_checklist_on_dask_equal_the_local_executor(
     assert len(frameworks) == 5  # the monorepo counted once per linked sub-folder
 
 
+def test_clone_deps_and_checklist_through_object_storage_equal_the_local_executor(
+    cluster: Cluster, gitconfig: Path, s3: S3Server, tmp_path: Path
+) -> None:
+    """``--store s3://…``: the workers share nothing but the bucket (each its own temporary folder); a
+    checkout travels as an archive whose URL repos.csv records, and the outputs are the local ones."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    local, remote = census_folder(tmp_path / "local"), census_folder(tmp_path / "s3")
+    local_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / "cache-local")}
+    remote_env = {
+        **env,
+        "AUDIT_CACHE_DIR": str(tmp_path / "cache-client"),
+        "DASK_SCHEDULER_ADDRESS": cluster.address,
+    }
+    for step in ("clone", "deps", "checklist"):
+        audit(step, str(local), env=local_env)
+        audit(step, str(remote), "--executor", "dask", "--store", "s3://audit/census", env=remote_env)
+    for name in DEPS_OUTPUTS:
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    assert not (tmp_path / "cache-client").exists()
+    mine, theirs = repos_rows(local), repos_rows(remote)
+    moving = {"path", "seconds"}
+    assert [{k: v for k, v in r.items() if k not in moving} for r in theirs] == [
+        {k: v for k, v in r.items() if k not in moving} for r in mine
+    ]
+    archives = sorted(s3.filesystem().find("audit/census/archives"))
+    ok = [r for r in theirs if r["status"] == "ok"]
+    assert len(ok) == 4 and sorted(r["path"] for r in ok) == sorted(f"s3://{key}" for key in archives)
+    assert all(r["path"].endswith(f"/{r['commit']}.tar") for r in ok)
+    # a rerun keeps every finished clone: the archives are trusted as recorded, nothing is cloned again
+    before = (remote / "repos.csv").read_bytes()
+    audit("clone", str(remote), "--executor", "dask", "--store", "s3://audit/census", env=remote_env)
+    assert (remote / "repos.csv").read_bytes() == before
+
+
 def test_dask_needs_a_scheduler_and_a_folder_store(tmp_path: Path) -> None:
     folder = census_folder(tmp_path / "c")
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
@@ -153,12 +195,17 @@ def test_dask_needs_a_scheduler_and_a_folder_store(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stderr.strip().splitlines()[-1] == (
         "error: --executor dask needs --scheduler ADDRESS (or DASK_SCHEDULER_ADDRESS), e.g. tcp://127.0.0.1:8786"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "audit", "deps", str(folder), "--executor", "dask", "--scheduler",
-         "tcp://127.0.0.1:9", "--store", "s3://bucket/audit"],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 2 and "not s3:// object storage" in done.stderr
+    for extra, message in (
+        (["--store", "s3://bucket/audit"], "error: --store 's3://bucket/audit': object storage is where a "
+         "Dask cluster's workers keep clones and states; add --executor dask, or name a folder"),
+        (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9", "--store", "nosuch://bucket/audit"],
+         "error: --store 'nosuch://bucket/audit': no fsspec file system for nosuch:// here"),
+    ):  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "audit", "deps", str(folder), *extra],
+            capture_output=True, text=True, env=env, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith(message), done.stderr
 
 
 def test_a_whole_census_on_dask_equals_the_local_one(

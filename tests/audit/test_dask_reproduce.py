@@ -120,3 +120,54 @@ def test_a_killed_worker_loses_nothing_and_the_outputs_equal_the_local_executor(
         line for line in (dask_run / "report.md").read_text().splitlines() if line.startswith(SETTINGS)
     ]
     assert f"executor.scheduler = {cluster.address}" in settings[0] and "executor.workers = 2;" in settings[0]
+
+
+def test_seeds_through_object_storage_equal_the_local_executor(tmp_path: Path) -> None:
+    """``--store s3://…``: the workers share nothing but the bucket (each its own temporary folder,
+    where it mirrors what it needs); the outputs are the local executor's, a rerun computes nothing,
+    and `audit states` reads the tree back from the bucket."""
+    from tests.core.s3_server import running_s3
+
+    servers = running_s3(tmp_path / "s3")
+    s3 = next(servers)
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    env["AUDIT_CACHE_DIR"] = str(tmp_path / "client-cache")
+    cluster = start_cluster(tmp_path / "dask", env=s3.env)
+    try:
+        command = [sys.executable, "-m", "audit", *ARGS, "--executor", "dask", "--scheduler", cluster.address,
+                   "--store", "s3://audit/states"]  # fmt: skip
+        first = subprocess.run(
+            [*command, "--out", str(tmp_path / "S")], env=env, capture_output=True, text=True
+        )
+        assert first.returncode == 0, first.stderr[-3000:]
+        again = subprocess.run(
+            [*command, "--out", str(tmp_path / "S2")], env=env, capture_output=True, text=True
+        )
+        assert again.returncode == 0, again.stderr[-3000:]
+        listed = subprocess.run(
+            [sys.executable, "-m", "audit", "states", str(tmp_path / "S"), "--json", "--store", "s3://audit/states"],
+            env={**env, **s3.env, "TMPDIR": str(tmp_path)}, capture_output=True, text=True,
+        )  # fmt: skip
+        assert listed.returncode == 0, listed.stderr[-2000:]
+        keys = s3.filesystem().find("audit/states/states")
+    finally:
+        cluster.stop()
+        next(servers, None)
+    assert not (tmp_path / "client-cache").exists()
+    stored = tmp_path / "S"
+    local_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / "fresh-cache")}
+    local = [sys.executable, "-m", "audit", *ARGS, "--out", str(tmp_path / "L")]
+    subprocess.run(local, env=local_env, check=True, capture_output=True)
+    fresh = tmp_path / "L"
+    assert table(stored / "runs.csv", ("wall_s",)) == table(fresh / "runs.csv", ("wall_s",))
+    for name in SAME:
+        assert (stored / name).read_bytes() == (fresh / name).read_bytes(), name
+    # the rerun found every state in the bucket: the same measured times, the same files
+    assert outputs(tmp_path / "S2") == outputs(stored)
+    hashes = {row["state_hash"] for row in table(stored / "runs.csv")}
+    assert {f"audit/states/states/{h}/state.json" for h in hashes} <= set(keys)
+    assert {f"audit/states/states/{h}/state.pt" for h in hashes} <= set(keys)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert hashes <= {row["hash"] for row in rows} and len(rows) == len(table(stored / "states.csv"))
+    environment = json.loads((stored / "environment.json").read_text())
+    assert environment["executor"]["store"] == "s3://audit/states"

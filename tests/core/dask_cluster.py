@@ -47,10 +47,13 @@ class Cluster:
         if resources:
             command += ["--resources", resources]
         log = (self.folder / f"{name}.log").open("wb")
+        # a temporary directory of its own, as on another machine: an object store's mirror is per worker
+        scratch = self.folder / name / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
         self.workers[name] = subprocess.Popen(
             command,
             cwd=PROJECT,
-            env={**_env(), **self.env},
+            env={**_env(), **self.env, "TMPDIR": str(scratch)},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
