@@ -19,19 +19,38 @@ variables, set where the workers run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.errors import UsageError
+from core.errors import AuditError, UsageError
 
 #: protocols that are local files, used in place
 LOCAL_SCHEMES = ("", "file")
+
+
+class StoreError(AuditError):
+    """The store could not be read or written (credentials, endpoint, permissions): one line, exit 1."""
+
+
+@contextlib.contextmanager
+def _reaching(store: Store, what: str) -> Iterator[None]:
+    """Any failure of the storage client (botocore, aiohttp, OSError…) as one :class:`StoreError` line."""
+    try:
+        yield
+    except AuditError:
+        raise
+    except Exception as exc:
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise StoreError(f"store {store.url}: cannot {what}: {type(exc).__name__}: {detail}") from exc
 
 
 @dataclass
@@ -51,7 +70,7 @@ class Store:
                 raise UsageError(
                     f"--store {self.url!r} must be an absolute path: workers resolve it, not this shell"
                 )
-            self._folder = path
+            self._folder = path.absolute()
             return
         if not parts.netloc:
             raise UsageError(f"--store {self.url!r}: name a bucket, e.g. {self.scheme}://bucket/audit")
@@ -65,7 +84,8 @@ class Store:
                 f"({' '.join(str(exc).split())[:160]})"
             ) from None
         self._prefix = f"{parts.netloc}{parts.path}".rstrip("/")
-        self._folder = self.mirror or _default_mirror(self.url)
+        # resolved: checkouts are recorded resolved, and /tmp may be a link (macOS /var → /private/var)
+        self._folder = (self.mirror or _default_mirror(self.url)).resolve()
 
     # -- where things are ----------------------------------------------------------------------
     @property
@@ -79,30 +99,38 @@ class Store:
         return self._folder
 
     def _key(self, key: str) -> str:
+        """The object's name for ``key``, which must stay inside the store (checked for both kinds)."""
         clean = PurePosixPath(key)
         if clean.is_absolute() or ".." in clean.parts:
             raise ValueError(f"store key {key!r} leaves the store")
-        return f"{self._prefix}/{clean}"
+        return str(clean) if self.local else f"{self._prefix}/{clean}"
 
     @property
     def fs(self) -> Any:
         if self._fs is None:
             import fsspec
 
-            self._fs = fsspec.filesystem(self.scheme)
+            # an instance of its own: the environment (endpoint, credentials) as it is now, and a
+            # listings cache no other store shares
+            self._fs = fsspec.filesystem(self.scheme, skip_instance_cache=True)
         return self._fs
 
     # -- moving objects ------------------------------------------------------------------------
     def fetch(self, key: str, marker: str | None = None) -> bool:
         """Make ``root/key`` (a file, or a folder whose ``marker`` file says it is complete) present
         here; False when the store does not have it either. A no-op for a mounted folder."""
+        remote = self._key(key)
         local = self.root / key
         done = local / marker if marker else local
         if done.exists():
             return True
         if self.local:
             return False
-        remote = self._key(key)
+        with _reaching(self, f"fetch {key}"):
+            return self._fetch(key, marker, remote, local, done)
+
+    def _fetch(self, key: str, marker: str | None, remote: str, local: Path, done: Path) -> bool:
+        self.fs.invalidate_cache(remote)  # another worker may have published since this one looked
         if marker is None:
             if not self.fs.isfile(remote):
                 return False
@@ -135,8 +163,32 @@ class Store:
         (``replace``: upload anyway, for a file whose content grows, such as a state's tags)."""
         if self.local:
             return
-        local = self.root / key
         remote = self._key(key)
+        with _reaching(self, f"publish {key}"):
+            self._publish(key, marker, replace, remote)
+
+    def refresh(self, key: str) -> None:
+        """Replace this mirror's copy of the file ``key`` by the store's, when the store has one (a
+        state's ``state.json``, whose tags other workers add to)."""
+        if self.local:
+            return
+        remote = self._key(key)
+        with _reaching(self, f"fetch {key}"):
+            self.fs.invalidate_cache(remote)
+            if self.fs.isfile(remote):
+                _download_file(self.fs, remote, self.root / key)
+
+    def check(self) -> None:
+        """Reach the store once (a listing of its prefix), so that missing credentials or a wrong
+        endpoint are one line before any work, not a state reported missing."""
+        if self.local:
+            return
+        # FileNotFoundError: an empty store, nothing published yet
+        with _reaching(self, "list it"), contextlib.suppress(FileNotFoundError):
+            self.fs.ls(self._prefix)
+
+    def _publish(self, key: str, marker: str | None, replace: bool, remote: str) -> None:
+        local = self.root / key
         if local.is_file():
             if replace or not self.fs.exists(remote):
                 self.fs.put_file(str(local), remote)
@@ -153,9 +205,10 @@ class Store:
         if self.local:
             return
         remote = self._key(key)
-        if not self.fs.exists(remote):
-            return
-        for name in sorted(self.fs.find(remote)):
+        with _reaching(self, f"list {key}"):
+            self.fs.invalidate_cache(remote)
+            names = sorted(self.fs.find(remote)) if self.fs.exists(remote) else []
+        for name in names:
             relative = PurePosixPath(name).relative_to(PurePosixPath(remote))
             if ".." not in relative.parts:
                 self.fetch(f"{key}/{relative}")
@@ -170,14 +223,31 @@ class Store:
 
 
 def open_store(url: str | None, default: Path) -> Store:
-    """The store named by ``url`` (``--store``), or the folder ``default`` when none is named."""
-    return Store(url) if url else Store(str(default))
+    """The store named by ``url`` (``--store``), or the folder ``default`` when none is named (as
+    before stores had URLs: a relative cache folder is taken from the current directory)."""
+    return Store(url) if url else Store(str(Path(default).expanduser().absolute()))
+
+
+def mirror_base() -> Path:
+    """This user's folder of mirrors in the temporary directory: created 0700, refused when it is a
+    link or another user's (a planted folder would hand this worker someone else's states)."""
+    base = Path(tempfile.gettempdir()) / f"audit-store-mirror-{os.getuid()}"
+    try:
+        base.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(base)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store mirror {base}: {exc.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise StoreError(f"{base} is not a private folder of this user; remove it, or set TMPDIR")
+    return base
 
 
 def _default_mirror(url: str) -> Path:
-    """A worker's mirror of an object store: its temporary directory, one folder per store URL."""
+    """A worker's mirror of an object store: one folder per store URL in :func:`mirror_base`.
+
+    A cache like the local one: delete it at will, it is filled again from the store."""
     digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / "audit-store-mirror" / digest
+    return mirror_base() / digest
 
 
 def _download_file(fs: Any, remote: str, local: Path) -> None:

@@ -6,9 +6,10 @@ files. The cloning worker packs its checkout (the working tree and its ``.git``)
 named by the repository's cache path and the commit; repos.csv records that object's URL as the
 checkout's ``path``, so a task given the path needs nothing else to find it, and a new commit is a
 new object (no stale unpacking). The checkout is hostile: links are stored as links and never
-followed when packing, and unpacking uses the standard library's ``data`` filter (no absolute names,
-no ``..``, no link leaving the folder, no devices, no set-uid bits), dropping a member it refuses
-instead of failing the repository (the analysis never follows links anyway).
+followed when packing. Unpacking keeps only regular files and folders whose names stay inside (no
+absolute name, no ``..``), written with plain modes through ``O_NOFOLLOW``/``O_EXCL``; links,
+hard links, devices and FIFOs are dropped (the analyses never follow links, so what they read is
+the same), which holds whatever ``tarfile`` filters the Python at hand has.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import os
 import shutil
 import tarfile
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from core.store import LOCAL_SCHEMES, Store
+from core.store import LOCAL_SCHEMES, Store, StoreError, mirror_base
 
 
 def archive_checkout(store: Store, checkout: Path, commit: str) -> str:
@@ -31,7 +32,7 @@ def archive_checkout(store: Store, checkout: Path, commit: str) -> str:
     """
     if store.local:
         return str(checkout)
-    relative = checkout.relative_to(store.root).as_posix()
+    relative = checkout.resolve().relative_to(store.root).as_posix()
     key = f"archives/{relative}/{commit}.tar"
     archive = store.root / key
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +45,10 @@ def archive_checkout(store: Store, checkout: Path, commit: str) -> str:
     finally:
         if os.path.exists(name):
             os.unlink(name)
-    store.publish(key)
+    try:
+        store.publish(key)
+    finally:
+        archive.unlink(missing_ok=True)  # the checkout stays for reuse; the archive is in the store
     return f"{store.url.rstrip('/')}/{key}"
 
 
@@ -62,20 +66,22 @@ def local_checkout(path: str, mirror: Path | None = None) -> str:
     import fsspec
 
     digest = hashlib.sha256(path.encode()).hexdigest()[:20]
-    base = (mirror or Path(tempfile.gettempdir()) / "audit-store-mirror") / "checkouts"
+    base = (mirror or mirror_base()) / "checkouts"
     folder = base / digest
     if folder.is_dir():
         return str(folder)
     base.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=base, prefix=f".unpack-{digest}-"))
     try:
-        fs, remote = fsspec.core.url_to_fs(path)
         archive = work / "checkout.tar"
-        fs.get_file(remote, str(archive))
+        try:
+            fs, remote = fsspec.core.url_to_fs(path)
+            fs.get_file(remote, str(archive))
+        except Exception as exc:
+            raise StoreError(f"cannot fetch the checkout {path}: {type(exc).__name__}: {exc}") from exc
         tree = work / "tree"
         tree.mkdir()
-        with tarfile.open(archive) as tar:
-            tar.extractall(tree, filter=_refusing_filter)
+        _unpack(archive, tree)
         try:
             os.rename(tree, folder)
         except OSError:
@@ -86,9 +92,31 @@ def local_checkout(path: str, mirror: Path | None = None) -> str:
     return str(folder)
 
 
-def _refusing_filter(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """The ``data`` filter, with a refused member dropped rather than failing the whole archive."""
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError:
-        return None
+def _unpack(archive: Path, tree: Path) -> None:
+    """Regular files and folders of ``archive`` under ``tree``; every other member is dropped."""
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            parts = PurePosixPath(member.name).parts
+            if member.name.startswith("/") or ".." in parts:
+                continue
+            inner = [p for p in parts if p != "."]
+            if not inner:
+                continue
+            target = tree.joinpath(*inner)
+            try:
+                if member.isdir():
+                    target.mkdir(mode=0o755, parents=True, exist_ok=True)
+                elif member.isreg():
+                    _write_member(tar, member, target)
+            except OSError:
+                continue  # a name clashing with an earlier member (a file where a folder is): dropped
+
+
+def _write_member(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> None:
+    target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    source = tar.extractfile(member)
+    if source is None:
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    with source, os.fdopen(os.open(target, flags, 0o644), "wb") as out:
+        shutil.copyfileobj(source, out)

@@ -317,11 +317,17 @@ def write_repos_csv(path: Path, results: Iterable[CloneResult]) -> None:
     atomic.write_csv(path, REPOS_COLUMNS, rows, extrasaction="raise")
 
 
-def _keep_earlier(earlier: CloneResult | None, max_size_mb: float) -> bool:
-    """Rerun policy of :func:`crawlers.clone_outcomes.keep_earlier`, with the checkout looked up."""
-    exists = earlier is not None and bool(earlier.path)
-    # an archive in object storage is trusted as recorded: this process never reads the store
-    exists = exists and (is_archived(earlier.path) or (Path(earlier.path) / ".git").is_dir())
+def _keep_earlier(earlier: CloneResult | None, max_size_mb: float, store_url: str | None = None) -> bool:
+    """Rerun policy of :func:`crawlers.clone_outcomes.keep_earlier`, with the checkout looked up.
+
+    An archive in object storage is trusted as recorded (this process never reads the store), but
+    only one in the current store's ``archives/``: after a change of store it is cloned again."""
+    exists = False
+    if earlier is not None and earlier.path:
+        if is_archived(earlier.path):
+            exists = bool(store_url) and earlier.path.startswith(f"{str(store_url).rstrip('/')}/archives/")
+        else:
+            exists = (Path(earlier.path) / ".git").is_dir()
     return keep_earlier(earlier, max_size_mb, exists)
 
 
@@ -356,7 +362,7 @@ def clone_all(
     """
     earlier = read_repos_csv(repos_csv)
     results: dict[tuple[str, str], CloneResult] = dict(earlier)
-    todo = [t for t in targets if not _keep_earlier(earlier.get((t.repo_url, t.ref)), max_size_mb)]
+    todo = [t for t in targets if not _keep_earlier(earlier.get((t.repo_url, t.ref)), max_size_mb, store_url)]
     total, done = len(targets), len(targets) - len(todo)
     if progress:
         progress(done, total, "cached" if done else "")

@@ -16,6 +16,7 @@ architecture defined in plain PyTorch accepts it.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -60,15 +61,22 @@ def read_state(states_dir: Path, digest: str) -> dict[str, Any]:
 
 
 def closure_in_store(store_url: str, hashes: Iterable[str]) -> list[dict[str, Any]]:
-    """:func:`closure` in the store ``store_url`` names (a folder, or object storage through this
-    process's mirror): the task a cluster's worker runs for states.csv."""
+    """:func:`closure` in the store ``store_url`` names: the task a cluster's worker runs for
+    states.csv. Object storage is read into a throwaway mirror, ``state.json`` files only (fresh
+    tags, and no weights downloaded to list them)."""
     store = Store(store_url)
-    return closure(store.root / "states", hashes, store)
+    if store.local:
+        return closure(store.root / "states", hashes)
+    with tempfile.TemporaryDirectory(prefix="audit-states-") as scratch:
+        reader = Store(store_url, mirror=Path(scratch))
+        reader.check()
+        return closure(reader.root / "states", hashes, reader)
 
 
 def closure(states_dir: Path, hashes: Iterable[str], store: Store | None = None) -> list[dict[str, Any]]:
     """Every state the given ones were made from (parents and refs), each once, ancestors first
-    (``store``: object storage that ``states_dir`` mirrors; a state missing here is fetched)."""
+    (``store``: object storage that ``states_dir`` mirrors; a ``state.json`` missing here is fetched,
+    so give it a mirror of its own: the weights are not)."""
     hashes = list(hashes)
     metas: dict[str, dict[str, Any]] = {}
     stack = [h for h in dict.fromkeys(hashes) if h]
@@ -77,7 +85,7 @@ def closure(states_dir: Path, hashes: Iterable[str], store: Store | None = None)
         if digest in metas:
             continue
         if store is not None and not store.local:
-            store.fetch(f"states/{digest}", "state.json")
+            store.fetch(f"states/{digest}/state.json")
         meta = read_state(states_dir, digest)
         metas[digest] = meta
         stack += [h for h in [meta.get("parent"), *(meta.get("refs") or {}).values()] if h and h not in metas]

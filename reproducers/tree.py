@@ -8,7 +8,8 @@ rerun recomputes nothing, adding a seed computes only that seed, and a killed ru
 last state it saved.
 
 On disk, ``<cache_dir>/states/<hash>/`` holds ``state.pt`` (the model's state_dict, masks included)
-and ``state.json`` (recipe, properties, parent, seed, metrics, engine version, tags). A state folder
+and ``state.json`` (recipe, properties, parent, seed, metrics, engine version, tags, and the SHA-256 of
+``state.pt`` as ``payload_sha256`` since object storage: which weights it describes). A state folder
 is written under a temporary name and renamed into place, so a killed run never leaves half a state.
 
 Tags (arm, round, sparsity, seed, model) say what a state is *for*; they are never part of its name,
@@ -241,9 +242,9 @@ class Tree:
         ``locked``: the caller holds this state's lock already (a second flock would wait forever).
         """
         meta_path = self.path(digest) / "state.json"
-        if not meta_path.is_file() and not (
-            self.store is not None and self.store.fetch(f"states/{digest}", "state.json")
-        ):
+        if self.store is not None and meta_path.is_file():
+            self.store.refresh(f"states/{digest}/state.json")  # the tags other workers added since
+        elif (self.store is not None and not self._fetch(digest)) or not meta_path.is_file():
             return None
         meta = json.loads(meta_path.read_text())
         if merge_tags(meta.get("tags") or {}, wanted) != (meta.get("tags") or {}):
@@ -274,6 +275,18 @@ class Tree:
         )
         state.tags = meta["tags"] if "tags" in meta else dict(wanted)
         return state
+
+    def _fetch(self, digest: str) -> bool:
+        """The state from object storage into this mirror; False when the store lacks it, or when its
+        weights are not the ones its ``state.json`` names (two workers that raced on one state)."""
+        if not self.store.fetch(f"states/{digest}", "state.json"):  # type: ignore[union-attr]
+            return False
+        folder = self.path(digest)
+        expected = json.loads((folder / "state.json").read_text()).get("payload_sha256")
+        if expected and _sha256(folder / "state.pt") != expected:
+            shutil.rmtree(folder, ignore_errors=True)  # computed here instead
+            return False
+        return True
 
     def _compute(
         self,
@@ -343,6 +356,8 @@ class Tree:
             for key in [k for k in payload if k.endswith(".weight_mask")]:
                 payload[key] = payload[key].bool()  # a quarter of the float mask's size on disk
             torch.save(payload, tmp / "state.pt")
+            # which weights this JSON describes: a mirror of object storage checks it on fetch
+            meta = {**meta, "payload_sha256": _sha256(tmp / "state.pt")}
             (tmp / "state.json").write_text(json.dumps(meta, sort_keys=True, indent=1, default=_jsonable))
             try:
                 os.rename(tmp, self.path(digest))
@@ -354,6 +369,14 @@ class Tree:
                 shutil.rmtree(tmp, ignore_errors=True)
         if self.store is not None:  # before the next state: a killed worker loses only the one running
             self.store.publish(f"states/{digest}", "state.json")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def merge_tags(existing: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,10 @@ count and share, the dense network's difficulty), so that the report never needs
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -67,7 +69,9 @@ def write_tree_files(
 
         (outcome,) = list(executor.run([Task("states.csv", catalog.closure_in_store, (store_url, hashes))]))
         if not outcome.ok:
-            raise outcome.error
+            from audit.pipelines.reproduce import cluster_error
+
+            raise cluster_error(outcome, "reading the states for states.csv")
         metas = outcome.result
     atomic.write_csv(out_dir / "states.csv", catalog.STATE_COLUMNS, [catalog.row(m) for m in metas])
     facts: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
@@ -91,23 +95,30 @@ def command(
     folder or object storage holding ``states/``, as the run's ``--store`` named it; default the cache
     folder). Object storage is read here, into a temporary mirror (``core.store``)."""
     from core.errors import UsageError
-    from core.store import open_store
+    from core.store import Store, open_store
     from reproducers import catalog
 
     store = open_store(store_url, workspace.cache_dir())
     filters = catalog.parse_filters(tags)
     if hash_prefix:
         filters["hash"] = hash_prefix
-    states_dir = store.root / "states"
-    metas = catalog.closure(states_dir, run_hashes(directory), store)
-    chosen = [m for m in metas if catalog.matches(m, filters)]
-    if restore_to is not None:
-        if len(chosen) != 1:
-            hint = "; narrow it with --hash or more --tag (e.g. --tag recipe=train)" if chosen else ""
-            raise UsageError(f"{len(chosen)} states of {directory} match {_describe(filters)}{hint}")
-        path = catalog.restore(states_dir, chosen[0]["hash"], restore_to)
-        print(path)
-        return
+    hashes = run_hashes(directory)
+    with contextlib.ExitStack() as scope:
+        if not store.local:  # read into a throwaway mirror: fresh tags, weights only for --restore
+            scratch = Path(scope.enter_context(tempfile.TemporaryDirectory(prefix="audit-states-")))
+            store = Store(store.url, mirror=scratch)
+            store.check()
+        states_dir = store.root / "states"
+        metas = catalog.closure(states_dir, hashes, store)
+        chosen = [m for m in metas if catalog.matches(m, filters)]
+        if restore_to is not None:
+            if len(chosen) != 1:
+                hint = "; narrow it with --hash or more --tag (e.g. --tag recipe=train)" if chosen else ""
+                raise UsageError(f"{len(chosen)} states of {directory} match {_describe(filters)}{hint}")
+            store.fetch(f"states/{chosen[0]['hash']}/state.pt")
+            path = catalog.restore(states_dir, chosen[0]["hash"], restore_to)
+            print(path)
+            return
     rows = [catalog.row(m) for m in chosen]
     if as_json:
         for r in rows:

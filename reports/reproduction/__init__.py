@@ -164,7 +164,9 @@ def write_verdicts_and_report(out_dir: Path, *, rejudge: bool = False) -> Path:
     paper = read_paper(out_dir, inputs.paper_id)
     discussion = read_discussion(out_dir)
     reg = registration(inputs, rejudge=rejudge)
-    verdicts = judge_claims(inputs.claims, inputs.runs, inputs.protocol)
+    trained = summary.protocol_description(inputs).get("models")
+    models = tuple(str(m) for m in trained) if isinstance(trained, list | tuple) and trained else None
+    verdicts = judge_claims(inputs.claims, inputs.runs, inputs.protocol, models)
     write_verdicts(verdicts, out_dir / "verdicts.csv")
 
     changes = class_changes(inputs.per_class)  # figures.per_class_changes + bounded CIs and BH harm flags

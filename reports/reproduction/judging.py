@@ -9,6 +9,7 @@ applies Holm across the claims and turns the flags into verdicts.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -393,9 +394,20 @@ def _permutation_p(d: np.ndarray, region: claim_tests.Region, reference: float) 
     return resampling.sign_flip_test(d - reference, alternative="two-sided")
 
 
-def judge_claim(claim: Claim, runs: pd.DataFrame, protocol: str) -> Judged:
+def trains_its_models(claim: Claim, models: Collection[str] | None) -> bool:
+    """Whether the run trained every model the claim's arms name (``models``: the protocol's, as
+    recorded; None when unknown). False for a claim about a model left out with ``--model``."""
+    if models is None:
+        return True
+    named = [c.get("model") for c in (claim.condition, claim.baseline or {}) if c.get("model") is not None]
+    return all(str(model) in models for model in named)
+
+
+def judge_claim(
+    claim: Claim, runs: pd.DataFrame, protocol: str, models: Collection[str] | None = None
+) -> Judged:
     """Statistics and CI-based flags for one claim, before the family-wise (Holm) adjustment."""
-    applicable = protocol in claim.protocols
+    applicable = protocol in claim.protocols and trains_its_models(claim, models)
     row = _blank(claim, applicable)
     a_rows, note = select_rows(runs, claim.condition)
     values = per_seed(a_rows, claim.metric).to_numpy()

@@ -25,6 +25,7 @@ NaN and the verdict inconclusive. A large p of a difference test is never read a
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,15 +104,23 @@ def _seeds_and_reason(judged: Judged, claim: Claim, n: int, family: int) -> tupl
     return needed, f"the interval still crosses a boundary; about {needed} seeds would decide it ({goal})"
 
 
-def judge_claims(claims: tuple[Claim, ...] | list[Claim], runs: pd.DataFrame, protocol: str) -> pd.DataFrame:
+def judge_claims(
+    claims: tuple[Claim, ...] | list[Claim],
+    runs: pd.DataFrame,
+    protocol: str,
+    models: Collection[str] | None = None,
+) -> pd.DataFrame:
     """verdicts.csv as a DataFrame: per-claim flags, then Holm across the "not reproduced" tests.
+
+    ``models``: the models the run trained (the recorded protocol's); a claim about another one (left
+    out with ``audit reproduce --model``) is not applicable, like one registered for another protocol.
 
     Holm's family is every applicable claim with a finite ``p_value`` (the test of a difference
     beyond the region); a claim is ``not_reproduced`` only if its CI lies outside the region *and*
     its Holm-adjusted p-value is below its α. ``reproduced`` needs no adjustment: each is its own
     TOST, and "all reproduced" is an intersection–union test (see :func:`overall`).
     """
-    judged = [judge_claim(c, runs, protocol) for c in claims]
+    judged = [judge_claim(c, runs, protocol, models) for c in claims]
     frame = pd.DataFrame([j.row for j in judged], columns=COLUMNS)
     applicable = frame["protocol_applicable"].astype(bool).to_numpy()
     p = frame["p_value"].astype(float).where(applicable).to_numpy()
@@ -124,6 +133,8 @@ def judge_claims(claims: tuple[Claim, ...] | list[Claim], runs: pd.DataFrame, pr
         if not row["protocol_applicable"]:
             verdict = NOT_APPLICABLE
             reason = f"registered for protocol(s) {', '.join(claim.protocols)}, not {protocol!r}"
+            if protocol in claim.protocols:
+                reason = f"this run did not train its model(s) (trained: {', '.join(models or [])})"
             frame.loc[row.name, "note"] = "; ".join(filter(None, [row["note"], reason]))
         elif j.supported:
             verdict = REPRODUCED

@@ -68,16 +68,19 @@ def with_models(spec: PaperSpec, protocol_name: str, models: Sequence[str]) -> P
     out have no runs and are not applicable.
     """
     protocol = spec.protocol(protocol_name)
-    chosen = tuple(dict.fromkeys(models))
-    if not chosen or chosen == tuple(protocol.models):
+    wanted = list(dict.fromkeys(models))
+    if not wanted:
         return spec
-    unknown = [m for m in chosen if m not in protocol.models]
+    unknown = [m for m in wanted if m not in protocol.models]
     if protocol.upstream is not None or unknown:
         raise ReproductionUsageError(
-            f"--model {', '.join(unknown or chosen)}: protocol {protocol_name!r} of {spec.id} trains "
+            f"--model {', '.join(unknown or wanted)}: protocol {protocol_name!r} of {spec.id} trains "
             f"{', '.join(protocol.models) or 'the authors’ own models'}; choose among those"
         )
+    chosen = tuple(m for m in protocol.models if m in wanted)  # the protocol's order
     left_out = [m for m in protocol.models if m not in chosen]
+    if not left_out:
+        return spec
     note = (
         f"Run with --model {' --model '.join(chosen)}: only {', '.join(chosen)} of this protocol's models "
         f"were trained ({', '.join(left_out)} left out), so claims about {', '.join(left_out)} are not "

@@ -40,6 +40,7 @@ def prepare_task(dataset: str, store_url: str, mirrors: Sequence[str] | None) ->
     """Runs on a worker: the dataset downloaded and verified into the store (``datasets.prepare``),
     then published to object storage, so that every seed's worker fetches checked files."""
     store = Store(store_url)
+    store.check()
     store.fetch_tree("data")
     datasets.prepare(dataset, store.root / "data", mirrors=mirrors)
     store.publish_tree("data")

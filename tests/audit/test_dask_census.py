@@ -185,7 +185,7 @@ def test_clone_deps_and_checklist_through_object_storage_equal_the_local_executo
     assert (remote / "repos.csv").read_bytes() == before
 
 
-def test_dask_needs_a_scheduler_and_a_folder_store(tmp_path: Path) -> None:
+def test_dask_needs_a_scheduler_and_a_store_it_can_use(tmp_path: Path) -> None:
     folder = census_folder(tmp_path / "c")
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
     done = subprocess.run(
@@ -208,8 +208,9 @@ def test_dask_needs_a_scheduler_and_a_folder_store(tmp_path: Path) -> None:
         assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith(message), done.stderr
 
 
+@pytest.mark.parametrize("store", ["folder", "s3"])
 def test_a_whole_census_on_dask_equals_the_local_one(
-    cluster: Cluster, gitconfig: Path, tmp_path: Path
+    cluster: Cluster, gitconfig: Path, tmp_path: Path, store: str
 ) -> None:
     """`audit census` with a papercopilot-style list: crawl and report here, clone, deps and
     checklist on the cluster; every output the same as the local executor's (the step log and the
@@ -226,8 +227,8 @@ def test_a_whole_census_on_dask_equals_the_local_one(
     for kind, extra in (("local", []), ("dask", ["--executor", "dask", "--scheduler", cluster.address])):
         run_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / f"cache-{kind}")}
         args = ["census", venue, "--from-file", str(tmp_path / "list.json"), "--out", str(tmp_path / kind)]
-        store = ["--store", str(tmp_path / "store")] if kind == "dask" else []
-        done = audit(*args, *extra, *store, env=run_env)
+        where = str(tmp_path / "store") if store == "folder" else f"s3://audit/{tmp_path.name}"
+        done = audit(*args, *extra, *(["--store", where] if kind == "dask" else []), env=run_env)
         assert done.returncode == 0, done.stderr[-2000:]
     local, remote = tmp_path / "local", tmp_path / "dask"
     for name in (*DEPS_OUTPUTS, "papers.csv", "top_tools.png", "frameworks.png"):

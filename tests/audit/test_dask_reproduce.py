@@ -140,6 +140,10 @@ def test_seeds_through_object_storage_equal_the_local_executor(tmp_path: Path) -
             [*command, "--out", str(tmp_path / "S")], env=env, capture_output=True, text=True
         )
         assert first.returncode == 0, first.stderr[-3000:]
+        # new workers with empty temporary folders: whatever the rerun reuses comes from the bucket
+        cluster.stop()
+        cluster = start_cluster(tmp_path / "dask-again", env=s3.env)
+        command[command.index("--scheduler") + 1] = cluster.address
         again = subprocess.run(
             [*command, "--out", str(tmp_path / "S2")], env=env, capture_output=True, text=True
         )
@@ -162,8 +166,9 @@ def test_seeds_through_object_storage_equal_the_local_executor(tmp_path: Path) -
     assert table(stored / "runs.csv", ("wall_s",)) == table(fresh / "runs.csv", ("wall_s",))
     for name in SAME:
         assert (stored / name).read_bytes() == (fresh / name).read_bytes(), name
-    # the rerun found every state in the bucket: the same measured times, the same files
+    # the rerun found every state in the bucket: the same measured times, the same files, no mirror left
     assert outputs(tmp_path / "S2") == outputs(stored)
+    assert not list(tmp_path.glob("audit-states-*"))
     hashes = {row["state_hash"] for row in table(stored / "runs.csv")}
     assert {f"audit/states/states/{h}/state.json" for h in hashes} <= set(keys)
     assert {f"audit/states/states/{h}/state.pt" for h in hashes} <= set(keys)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import UsageError
-from core.store import Store, open_store
+from core.store import Store, StoreError, mirror_base, open_store
 from core.store_checkouts import archive_checkout, is_archived, local_checkout
 from tests.core.s3_server import S3Server, running_s3
 
@@ -91,8 +91,26 @@ def test_a_dataset_folder_travels_file_by_file(aws: S3Server, tmp_path: Path) ->
 
 def test_keys_cannot_leave_the_store(aws: S3Server, tmp_path: Path) -> None:
     store = Store(URL, mirror=tmp_path / "w")
+    (tmp_path / "outside").write_text("here")
+    for key in ("states/../../other-bucket/x", "../outside", "/etc/passwd"):
+        with pytest.raises(ValueError, match="leaves the store"):
+            store.fetch(key)
     with pytest.raises(ValueError, match="leaves the store"):
-        store.fetch("states/../../other-bucket/x")
+        Store(str(tmp_path / "mounted")).fetch("../outside")  # checked for a folder too
+
+
+def test_a_store_that_cannot_be_reached_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong endpoint: the client library's exception becomes one StoreError line, exit 1."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    store = Store("s3://audit/unreachable", mirror=tmp_path / "w")
+    with pytest.raises(StoreError) as caught:
+        store.check()
+    message = str(caught.value)
+    assert caught.value.exit_code == 1 and "\n" not in message
+    assert message.startswith("store s3://audit/unreachable: cannot list it: ")
 
 
 @pytest.mark.parametrize(
@@ -109,17 +127,17 @@ def test_a_store_that_cannot_work_is_one_usage_line(url: str, message: str) -> N
     assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
 
 
-def test_a_folder_store_is_used_in_place(tmp_path: Path) -> None:
+def test_a_folder_store_is_used_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = open_store(None, tmp_path / "cache")
     assert store.local and store.root == tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)  # a relative cache folder (AUDIT_CACHE_DIR=cache) works as before
+    assert open_store(None, Path("cache")).root == tmp_path / "cache"
     assert Store(f"file://{tmp_path}/s").root == tmp_path / "s"
     assert not store.fetch("states/x", "state.json")
     store.publish("states/x", "state.json")  # nothing to do for a folder every worker mounts
 
 
-def test_a_hostile_checkout_travels_as_an_archive_without_its_escaping_links(
-    aws: S3Server, tmp_path: Path
-) -> None:
+def test_a_hostile_checkout_travels_as_an_archive_without_its_links(aws: S3Server, tmp_path: Path) -> None:
     cloner = Store(URL, mirror=tmp_path / "cloner")
     checkout = cloner.root / "repos" / "github.com" / "evil" / "repo"
     (checkout / "src").mkdir(parents=True)
@@ -133,7 +151,57 @@ def test_a_hostile_checkout_travels_as_an_archive_without_its_escaping_links(
     assert folder.is_relative_to(tmp_path / "analyser")
     assert (folder / "src" / "train.py").read_text() == "import torch\n"
     assert not (folder / "passwd").exists() and not (folder / "passwd").is_symlink()
-    assert (folder / "inside.py").is_symlink() and os.readlink(folder / "inside.py") == "src/train.py"
+    assert not (folder / "inside.py").is_symlink()  # links are dropped, even those that stay inside
     assert local_checkout(url, mirror=tmp_path / "analyser") == str(folder)  # unpacked once
     assert local_checkout(str(checkout)) == str(checkout)  # a folder path is used in place
     assert archive_checkout(Store(str(tmp_path / "mounted")), checkout, "c0ffee") == str(checkout)
+
+
+def test_unpacking_keeps_only_files_and_folders_inside(aws: S3Server, tmp_path: Path) -> None:
+    """A hand-made archive with every kind of member an attacker could plant: only plain files and
+    folders survive, with plain modes; nothing is written outside the checkout."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+
+        def add(
+            name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"", link: str = "", mode: int = 0o644
+        ):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname, info.mode, info.size = kind, link, mode, len(data)
+            tar.addfile(info, io.BytesIO(data) if data else None)
+
+        add("./src", tarfile.DIRTYPE, mode=0o777)
+        add("./src/train.py", data=b"import torch\n", mode=0o4777)  # set-uid, world-writable
+        add("../escape.txt", data=b"x")
+        add("/tmp/absolute.txt", data=b"x")
+        add("./up", tarfile.SYMTYPE, link="../../..")
+        add("./up/via-link.txt", data=b"x")
+        add("./inside", tarfile.SYMTYPE, link="src/train.py")
+        add("./hard", tarfile.LNKTYPE, link="/etc/passwd")
+        add("./fifo", tarfile.FIFOTYPE)
+        add("./dev", tarfile.CHRTYPE)
+        add("./src/train.py", data=b"a second copy\n")  # the same name again
+    aws.filesystem().pipe("audit/run-1/archives/hostile/0001.tar", buffer.getvalue())
+    folder = Path(local_checkout("s3://audit/run-1/archives/hostile/0001.tar", mirror=tmp_path / "m"))
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    # the link "up" was dropped, so the file planted through it lands inside, in a plain folder
+    assert found == ["src", "src/train.py", "up", "up/via-link.txt"]
+    assert (folder / "src" / "train.py").read_text() == "import torch\n"
+    assert (folder / "src" / "train.py").stat().st_mode & 0o7777 == 0o644
+    assert not (tmp_path / "m" / "escape.txt").exists() and not Path("/tmp/absolute.txt").exists()
+    assert [p.relative_to(folder).as_posix() for p in tmp_path.rglob("via-link.txt")] == ["up/via-link.txt"]
+
+
+def test_the_mirror_folder_is_private_to_its_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    base = mirror_base()
+    assert base.parent == tmp_path and base.stat().st_mode & 0o777 == 0o700
+    base.chmod(0o755)  # as if planted by someone else, or opened up
+    with pytest.raises(StoreError, match="is not a private folder of this user"):
+        mirror_base()

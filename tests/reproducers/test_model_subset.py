@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from audit.cli import main
+from reports.reproduction.verdicts import judge_claims
 from reproducers import registry
 from reproducers.runners.local import run_seed
 from tests.reproducers.conftest import tiny
@@ -54,8 +56,22 @@ def test_a_narrowed_run_is_part_of_the_full_one(two_models: registry.PaperSpec, 
     assert {r["state_hash"] for r in whole if r["model"] == "lenet5_caffe"} <= computed
     same = {(r["arm"], r["state_hash"], r["test_accuracy"]) for r in part}
     assert same <= {(r["arm"], r["state_hash"], r["test_accuracy"]) for r in whole}
-    assert registry.with_models(two_models, "tiny", ["lenet_300_100", "lenet5_caffe"]) is two_models
+    assert registry.with_models(two_models, "tiny", ["lenet5_caffe", "lenet_300_100"]) is two_models
     assert registry.with_models(two_models, "tiny", []) is two_models
+
+    # judged: the claims about LeNet-5 are not applicable (not inconclusive for want of runs)
+    claims = [c for c in two_models.claim_set().claims if "paper" in c.protocols]
+    frame = judge_claims(claims, pd.DataFrame(part), "paper", protocol.models).set_index("claim_id")
+    lenet5 = [c.id for c in claims if c.condition.get("model") == "lenet5_caffe"]
+    assert len(lenet5) == 6  # Table 1's three and the registry's three relations
+    assert (frame.loc[lenet5, "verdict"] == "not_applicable").all()
+    assert frame.loc[lenet5[0], "note"].endswith(
+        "this run did not train its model(s) (trained: lenet_300_100)"
+    )
+    others = [c.id for c in claims if c.id not in lenet5]
+    assert (frame.loc[others, "verdict"] != "not_applicable").all() and len(others) >= 5
+    full = judge_claims(claims, pd.DataFrame(whole), "paper", two_models.protocol("tiny").models)
+    assert (full["verdict"] != "not_applicable").all()
 
 
 def test_a_model_the_protocol_does_not_train_is_one_usage_line(capsys: pytest.CaptureFixture[str]) -> None:
