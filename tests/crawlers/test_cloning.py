@@ -18,6 +18,7 @@ from crawlers import cloning
 from crawlers.cloning import CloneTarget, cache_path, clone_all, clone_repository
 from tests.crawlers import messy_repos as repos
 from tests.crawlers.repo_factory import GitHubMirror, github_mirror, write_papers_csv
+from tests.interrupts import interruptible
 
 __all__ = ["github_mirror"]  # the fixture, imported explicitly (conftest.py belongs to the crawler tests)
 
@@ -307,6 +308,7 @@ def test_ctrl_c_stops_running_clones_at_once(github_mirror: GitHubMirror, tmp_pa
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + 30
     while len(list(partials.glob(".*.partial-*"))) < 2 and time.monotonic() < deadline:

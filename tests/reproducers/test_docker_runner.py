@@ -25,6 +25,7 @@ from reproducers.docker.image import ImageRecipe, ensure_image
 from reproducers.docker.sandbox import NOBODY, Sandbox
 from reproducers.errors import ReproductionError
 from reproducers.runners.docker import DockerRunner, SeedFailure, require_engine
+from tests.interrupts import interruptible
 from tests.reproducers.docker_fixtures import (
     HOSTILE_WORKER,
     PROJECT_ROOT,
@@ -231,7 +232,11 @@ def test_ctrl_c_stops_and_removes_the_runs_containers(tmp_path: Path) -> None:
         """
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
     )
     try:
         wait_for_containers(run_id, 2)
