@@ -10,10 +10,13 @@ Three measurements, each with the real commands (``python -m audit ...``) and re
    local --jobs 2`` against ``--executor dask`` on the same two workers, each with a fresh state cache.
 3. The scheduling overhead per task: ``--tasks`` no-op tasks through the Dask executor, minus nothing
    (a no-op costs nothing locally), divided by their number.
+4. With ``--s3``, steps 1 and 2 once more with ``--store s3://bench/...``: object storage, served by
+   moto's standalone S3 server on 127.0.0.1 (tests/core/s3_server.py), each worker with a temporary
+   folder of its own: the cost of mirroring states and of a clone's archive round trip.
 
 Usage::
 
-    python benchmarks/bench_dask.py [--repos 200] [--seeds 4] [--tasks 500] [--append-docs]
+    python benchmarks/bench_dask.py [--repos 200] [--seeds 4] [--tasks 500] [--s3] [--append-docs]
 
 ``--append-docs`` appends the results and the command to docs/benchmarks.md under
 "## Distributed engine: local against a 2-worker Dask cluster".
@@ -41,6 +44,7 @@ if str(ROOT) not in sys.path:
 
 from core.executors import Task, make_executor  # noqa: E402
 from tests.core.dask_cluster import running_cluster  # noqa: E402
+from tests.core.s3_server import running_s3  # noqa: E402
 from tests.crawlers.repo_factory import make_repo  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -86,33 +90,40 @@ def audit(args: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def census(work: Path, papers: Path, address: str, env: dict[str, str]) -> dict[str, float]:
+def stores(work: Path, address: str, s3: bool) -> dict[str, list[str]]:
+    """The runs to compare: local, Dask on a folder store, and (``s3``) Dask on object storage."""
+    dask = ["--executor", "dask", "--scheduler", address]
+    kinds = {"local": [], "dask": [*dask, "--store", str(work / "store")]}
+    if s3:
+        kinds["dask-s3"] = [*dask, "--store", f"s3://bench/{work.name}"]
+    return kinds
+
+
+def census(work: Path, papers: Path, address: str, env: dict[str, str], s3: bool) -> dict[str, float]:
     seconds: dict[str, float] = {}
-    for kind in ("local", "dask"):
+    for kind, extra in stores(work, address, s3).items():
         folder = work / kind
         folder.mkdir(parents=True)
         shutil.copy(papers, folder / "papers.csv")
         run_env = {**env, "AUDIT_CACHE_DIR": str(work / f"cache-{kind}")}
-        extra = (
-            []
-            if kind == "local"
-            else ["--executor", "dask", "--scheduler", address, "--store", str(work / "store")]
-        )
         seconds[f"clone {kind}"] = audit(["clone", str(folder), "--workers", "2", *extra], run_env)
         seconds[f"deps {kind}"] = audit(["deps", str(folder), "--workers", "2", *extra], run_env)
-    for name in ("dependencies.csv", "frameworks.csv", "all_tools.csv", "repo_signals.csv"):
-        assert (work / "local" / name).read_bytes() == (work / "dask" / name).read_bytes(), name
-    rows = {
-        k: list(csv.DictReader(io.StringIO((work / k / "repos.csv").read_text()))) for k in ("local", "dask")
-    }
+    kinds = list(stores(work, address, s3))
+    for kind in kinds[1:]:
+        for name in ("dependencies.csv", "frameworks.csv", "all_tools.csv", "repo_signals.csv"):
+            assert (work / "local" / name).read_bytes() == (work / kind / name).read_bytes(), (kind, name)
+    rows = {k: list(csv.DictReader(io.StringIO((work / k / "repos.csv").read_text()))) for k in kinds}
     strip = [[{c: v for c, v in r.items() if c not in ("path", "seconds")} for r in rows[k]] for k in rows]
-    assert strip[0] == strip[1]
+    assert all(other == strip[0] for other in strip[1:])
     return seconds
 
 
-def reproduce(work: Path, paper: str, seeds: int, address: str, env: dict[str, str]) -> dict[str, float]:
+def reproduce(
+    work: Path, paper: str, seeds: int, address: str, env: dict[str, str], s3: bool
+) -> dict[str, float]:
     seconds = {}
-    for kind, extra in (("local", ["--jobs", "2"]), ("dask", ["--executor", "dask", "--scheduler", address])):
+    for kind, extra in stores(work, address, s3).items():
+        extra = extra or ["--jobs", "2"]
         run_env = {**env, "AUDIT_CACHE_DIR": str(work / f"repro-cache-{kind}")}
         args = ["reproduce", paper, "--protocol", "quick", "--seeds", str(seeds), "--runner", "local"]
         seconds[f"reproduce {kind}"] = audit([*args, "--out", str(work / f"repro-{kind}"), *extra], run_env)
@@ -140,6 +151,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--paper", default="B1VZqjAcYX")
     parser.add_argument("--tasks", type=int, default=500)
+    parser.add_argument("--s3", action="store_true", help="also with object storage (an S3 server here)")
     parser.add_argument("--append-docs", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
@@ -148,14 +160,21 @@ def main() -> None:
         config, papers = generate(work / "forge", args.repos)
         git = {"GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
         env.update(git)
-        clusters = running_cluster(work / "dask", env=git)
+        servers = running_s3(work / "s3", buckets=("bench",)) if args.s3 else iter([None])
+        s3 = next(servers)
+        worker_env = {**git, **(s3.env if s3 else {})}
+        env.update(s3.env if s3 else {})
+        clusters = running_cluster(work / "dask", env=worker_env)
         cluster = next(clusters)
         try:
-            results = census(work / "census", papers, cluster.address, env)
-            results.update(reproduce(work / "reproduce", args.paper, args.seeds, cluster.address, env))
+            results = census(work / "census", papers, cluster.address, env, args.s3)
+            results.update(
+                reproduce(work / "reproduce", args.paper, args.seeds, cluster.address, env, args.s3)
+            )
             per_task = overhead(cluster.address, args.tasks)
         finally:
             clusters.close()
+            next(servers, None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines = [f"- {key}: {value:.1f} s" for key, value in results.items()]
@@ -171,7 +190,10 @@ def main() -> None:
 def append_docs(args: argparse.Namespace, report: str) -> None:
     command = (
         "python benchmarks/bench_dask.py "
-        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "append_docs")
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in ("append_docs", "s3")
+        )
+        + (" --s3" if args.s3 else "")
         + " --append-docs"
     )
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
