@@ -89,3 +89,16 @@ def encode(text: str) -> bytes:
     is written as its escape ``\\udce9`` instead of failing the whole file or writing bytes that
     no reader could decode."""
     return text.encode("utf-8", errors="backslashreplace")
+
+
+def place_folder(finished: Path, target: Path, done: Path) -> None:
+    """Rename the finished folder ``finished`` to ``target``; when another process got there first
+    (``done``, its marker, exists) its copy is kept and the caller removes ``finished``.
+
+    Why: folders named by content (a state, a fetched or unpacked checkout) may be made by two
+    processes at once; both copies are equivalent, and a rename is the one atomic step."""
+    try:
+        os.rename(finished, target)
+    except OSError:
+        if not done.exists():
+            raise

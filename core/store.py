@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from core import atomic
 from core.errors import AuditError, UsageError
 
 #: protocols that are local files, used in place
@@ -149,11 +150,7 @@ class Store:
                 target = tmp / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _download_file(self.fs, name, target)
-            try:
-                os.rename(tmp, local)
-            except OSError:
-                if not done.exists():  # not a concurrent fetch of the same folder
-                    raise
+            atomic.place_folder(tmp, local, done)  # or a concurrent fetch's copy
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return True

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from core import atomic
 from core.store import LOCAL_SCHEMES, Store, StoreError, mirror_base
 
 
@@ -82,11 +83,7 @@ def local_checkout(path: str, mirror: Path | None = None) -> str:
         tree = work / "tree"
         tree.mkdir()
         _unpack(archive, tree)
-        try:
-            os.rename(tree, folder)
-        except OSError:
-            if not folder.is_dir():  # not a concurrent unpacking of the same archive
-                raise
+        atomic.place_folder(tree, folder, folder)  # or a concurrent unpacking's copy
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return str(folder)

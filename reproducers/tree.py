@@ -25,7 +25,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -38,6 +37,7 @@ import torch
 from torch import nn
 
 from core import atomic
+from core.digests import sha256_file
 from core.store import Store
 from reproducers import models, pruning
 
@@ -283,7 +283,7 @@ class Tree:
             return False
         folder = self.path(digest)
         expected = json.loads((folder / "state.json").read_text()).get("payload_sha256")
-        if expected and _sha256(folder / "state.pt") != expected:
+        if expected and sha256_file(folder / "state.pt") != expected:
             shutil.rmtree(folder, ignore_errors=True)  # computed here instead
             return False
         return True
@@ -357,26 +357,14 @@ class Tree:
                 payload[key] = payload[key].bool()  # a quarter of the float mask's size on disk
             torch.save(payload, tmp / "state.pt")
             # which weights this JSON describes: a mirror of object storage checks it on fetch
-            meta = {**meta, "payload_sha256": _sha256(tmp / "state.pt")}
+            meta = {**meta, "payload_sha256": sha256_file(tmp / "state.pt")}
             (tmp / "state.json").write_text(json.dumps(meta, sort_keys=True, indent=1, default=_jsonable))
-            try:
-                os.rename(tmp, self.path(digest))
-            except OSError:
-                if not (self.path(digest) / "state.json").is_file():  # not a concurrent writer's copy
-                    raise
+            atomic.place_folder(tmp, self.path(digest), self.path(digest) / "state.json")  # or a twin's
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
         if self.store is not None:  # before the next state: a killed worker loses only the one running
             self.store.publish(f"states/{digest}", "state.json")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def merge_tags(existing: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

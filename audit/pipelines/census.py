@@ -14,7 +14,6 @@ its caches, without network); to feed a later step an edited file, run that step
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from audit import __version__, workspace
 from audit.placement import LOCAL, Placement
 from audit.progress import info
 from core import atomic
+from core.digests import sha256_file
 from core.errors import AuditError, UsageError
 
 #: The step log of a census folder.
@@ -52,21 +52,13 @@ class Step:
     complete: Callable[[], bool] = lambda: True
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _optional_digest(path: Path | None) -> str | None:
     """The SHA-256 of an input file given on the command line; None when absent (crawl reports it)."""
-    return _sha256(path) if path is not None and path.is_file() else None
+    return sha256_file(path) if path is not None and path.is_file() else None
 
 
 def _digests(directory: Path, names: tuple[str, ...]) -> dict[str, str]:
-    return {name: _sha256(directory / name) for name in names if (directory / name).is_file()}
+    return {name: sha256_file(directory / name) for name in names if (directory / name).is_file()}
 
 
 class StepLog:
@@ -109,7 +101,7 @@ class StepLog:
         if any(name not in outputs for name in step.outputs):
             return False
         return all(
-            (self.directory / name).is_file() and _sha256(self.directory / name) == digest
+            (self.directory / name).is_file() and sha256_file(self.directory / name) == digest
             for name, digest in outputs.items()
         )
 

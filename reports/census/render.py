@@ -8,7 +8,6 @@ written to a temporary name and renamed, so an interrupted render never leaves h
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from core import atomic, schemas
+from core.digests import sha256_file
 from reports.census import baseline
 from reports.census.aggregate import FRAMEWORKS, WORDCLOUD_WORDS, CensusSummary, summarize
 from reports.census.charts import frameworks_chart, top_tools_chart
@@ -61,15 +61,6 @@ STATUS_LABELS = {
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary sibling and a rename."""
     atomic.write_bytes(path, data)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def source_files(directory: Path) -> dict[str, dict[str, Any]]:

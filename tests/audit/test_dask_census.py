@@ -108,24 +108,33 @@ def repos_rows(folder: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO((folder / "repos.csv").read_text())))
 
 
-def test_clone_deps_and_checklist_on_dask_equal_the_local_executor(
-    cluster: Cluster, gitconfig: Path, tmp_path: Path
-) -> None:
+def run_steps(
+    cluster: Cluster, gitconfig: Path, tmp_path: Path, store: str
+) -> tuple[Path, Path, dict[str, str]]:
+    """clone, deps and checklist with the local executor and on the cluster with ``store``: the two
+    census folders and the client's environment. The client's cache is not where the workers clone:
+    nothing of the store is read here."""
     env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
     env.pop("DASK_SCHEDULER_ADDRESS", None)
     local, remote = census_folder(tmp_path / "local"), census_folder(tmp_path / "dask")
     local_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / "cache-local")}
-    # the client's cache is not where the workers clone: nothing of the store is read here
     remote_env = {
         **env,
         "AUDIT_CACHE_DIR": str(tmp_path / "cache-client"),
         "DASK_SCHEDULER_ADDRESS": cluster.address,
     }
-    store = tmp_path / "store"
     for step in ("clone", "deps", "checklist"):
         audit(step, str(local), env=local_env)
-        done = audit(step, str(remote), "--executor", "dask", "--store", str(store), env=remote_env)
+        done = audit(step, str(remote), "--executor", "dask", "--store", store, env=remote_env)
         assert f"Dask scheduler {cluster.address}: 2 workers; dashboard http://127.0.0.1:" in done.stderr
+    return local, remote, remote_env
+
+
+def test_clone_deps_and_checklist_on_dask_equal_the_local_executor(
+    cluster: Cluster, gitconfig: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    local, remote, _ = run_steps(cluster, gitconfig, tmp_path, str(store))
     for name in DEPS_OUTPUTS:
         assert (remote / name).read_bytes() == (local / name).read_bytes(), name
     assert not (tmp_path / "cache-client").exists()
@@ -155,18 +164,7 @@ def test_clone_deps_and_checklist_through_object_storage_equal_the_local_executo
 ) -> None:
     """``--store s3://…``: the workers share nothing but the bucket (each its own temporary folder); a
     checkout travels as an archive whose URL repos.csv records, and the outputs are the local ones."""
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
-    env.pop("DASK_SCHEDULER_ADDRESS", None)
-    local, remote = census_folder(tmp_path / "local"), census_folder(tmp_path / "s3")
-    local_env = {**env, "AUDIT_CACHE_DIR": str(tmp_path / "cache-local")}
-    remote_env = {
-        **env,
-        "AUDIT_CACHE_DIR": str(tmp_path / "cache-client"),
-        "DASK_SCHEDULER_ADDRESS": cluster.address,
-    }
-    for step in ("clone", "deps", "checklist"):
-        audit(step, str(local), env=local_env)
-        audit(step, str(remote), "--executor", "dask", "--store", "s3://audit/census", env=remote_env)
+    local, remote, remote_env = run_steps(cluster, gitconfig, tmp_path, "s3://audit/census")
     for name in DEPS_OUTPUTS:
         assert (remote / name).read_bytes() == (local / name).read_bytes(), name
     assert not (tmp_path / "cache-client").exists()
