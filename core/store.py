@@ -61,6 +61,7 @@ class Store:
     url: str
     mirror: Path | None = None
     _fs: Any = field(default=None, init=False, repr=False, compare=False)
+    _folder: Path | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
@@ -85,8 +86,7 @@ class Store:
                 f"({' '.join(str(exc).split())[:160]})"
             ) from None
         self._prefix = f"{parts.netloc}{parts.path}".rstrip("/")
-        # resolved: checkouts are recorded resolved, and /tmp may be a link (macOS /var → /private/var)
-        self._folder = (self.mirror or _default_mirror(self.url)).resolve()
+        self._folder = None  # the mirror, made when a task first needs it (never by a mere check)
 
     # -- where things are ----------------------------------------------------------------------
     @property
@@ -97,6 +97,9 @@ class Store:
     @property
     def root(self) -> Path:
         """The folder tasks read and write: the store itself, or this worker's mirror of it."""
+        if self._folder is None:
+            # resolved: checkouts are recorded resolved, and /tmp may be a link (/var → /private/var)
+            self._folder = (self.mirror or _default_mirror(self.url)).resolve()
         return self._folder
 
     def _key(self, key: str) -> str:

@@ -200,6 +200,8 @@ def test_the_mirror_folder_is_private_to_its_user(tmp_path: Path, monkeypatch: p
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
+    Store(URL)  # the client's check of --store makes no mirror: it never reads the store
+    assert list(tmp_path.iterdir()) == []
     base = mirror_base()
     assert base.parent == tmp_path and base.stat().st_mode & 0o777 == 0o700
     base.chmod(0o755)  # as if planted by someone else, or opened up
