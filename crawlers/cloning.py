@@ -444,7 +444,7 @@ def _clone_on(
             target = outcome.task.args[0]
             result = outcome.result
             if not outcome.ok:
-                message = f"task failed on the cluster: {type(outcome.error).__name__}: {outcome.error}"
+                message = f"task failed on the cluster ({outcome.where}): {outcome.failure()}"
                 result = CloneResult(target.repo_url, "error", ref=target.ref, error=message[:300])
                 result.max_size_mb = max_size_mb
             results[(result.repo_url, result.ref)] = result

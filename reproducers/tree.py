@@ -122,6 +122,8 @@ class Tree:
         is fetched from it before it is computed, and every state saved or retagged is published."""
         self.root_dir = Path(cache_dir) / "states"
         self.store = store if store is not None and not store.local else None
+        #: states whose copy in the store mixed two workers' files: replaced once computed here
+        self._mismatched: set[str] = set()
         self.context = context
         self.recipes = dict(recipes)
         #: (recipe name, state hash) of every state computed (not reused) by this tree, in order.
@@ -257,7 +259,7 @@ class Tree:
                     atomic.write_text(
                         meta_path, json.dumps(meta, sort_keys=True, indent=1, default=_jsonable)
                     )
-                    if self.store is not None:  # last writer wins: tags are per seed, seeds per task
+                    if self.store is not None:  # fetched fresh above: only a simultaneous tagger races
                         self.store.publish(f"states/{digest}/state.json", replace=True)
         self.reused.append((recipe, digest))
         seed = self.context.seed
@@ -284,7 +286,8 @@ class Tree:
         folder = self.path(digest)
         expected = json.loads((folder / "state.json").read_text()).get("payload_sha256")
         if expected and sha256_file(folder / "state.pt") != expected:
-            shutil.rmtree(folder, ignore_errors=True)  # computed here instead
+            shutil.rmtree(folder, ignore_errors=True)  # computed here instead, then published whole
+            self._mismatched.add(digest)
             return False
         return True
 
@@ -364,7 +367,7 @@ class Tree:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
         if self.store is not None:  # before the next state: a killed worker loses only the one running
-            self.store.publish(f"states/{digest}", "state.json")
+            self.store.publish(f"states/{digest}", "state.json", replace=digest in self._mismatched)
 
 
 def merge_tags(existing: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -352,6 +352,7 @@ def _run_distributed(
                 "`dask worker ... --resources GPU=1`)"
             )
         _prepare_data_on(executor, plan.dataset, store)
+        # no folder here: the workers find states and data in the store, this process never reads it
         chosen = LocalRunner(
             device=resolved, cache_dir=Path(), data_dir=Path(), executor=executor, store_url=store
         )
@@ -368,20 +369,7 @@ def _prepare_data_on(executor: Any, dataset: str, store_url: str) -> None:
     task = Task(f"prepare {dataset}", prepare_task, (dataset, store_url, workspace.dataset_mirrors(dataset)))
     for outcome in executor.run([task]):
         if not outcome.ok:
-            raise cluster_error(outcome, f"preparing {dataset}")
-
-
-def cluster_error(outcome: Any, what: str) -> BaseException:
-    """A failed task's error as the command reports it: an expected one (a download or store error,
-    already one line) as it is, anything else as one line naming the task and the worker."""
-    from core.errors import is_expected
-    from reproducers.errors import ReproductionError
-
-    error = outcome.error
-    if is_expected(error):
-        return error
-    detail = f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
-    return ReproductionError(f"{what} failed on the cluster ({outcome.where}): {detail}")
+            outcome.reraise(f"preparing {dataset}")
 
 
 def _run_seeds(spec: Any, protocol: str, seeds: int, device: str, out_dir: Path, chosen: Runner) -> Path:

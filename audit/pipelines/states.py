@@ -69,9 +69,7 @@ def write_tree_files(
 
         (outcome,) = list(executor.run([Task("states.csv", catalog.closure_in_store, (store_url, hashes))]))
         if not outcome.ok:
-            from audit.pipelines.reproduce import cluster_error
-
-            raise cluster_error(outcome, "reading the states for states.csv")
+            outcome.reraise("reading the states for states.csv")
         metas = outcome.result
     atomic.write_csv(out_dir / "states.csv", catalog.STATE_COLUMNS, [catalog.row(m) for m in metas])
     facts: dict[tuple[Any, Any, Any], dict[str, Any]] = {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
+
+from core.errors import AuditError, is_expected
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -38,6 +40,18 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def failure(self) -> str:
+        """The task's error on one line, ``Type: message`` (for a failed row or a message)."""
+        error = self.error
+        return f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
+
+    def reraise(self, what: str) -> NoReturn:
+        """Raise the task's error for the command: an expected one (a download or store error, already
+        one line with its exit code) as it is, any other as one line naming ``what`` and the worker."""
+        if is_expected(self.error):  # type: ignore[arg-type]
+            raise self.error  # type: ignore[misc]
+        raise AuditError(f"{what} failed on the cluster ({self.where}): {self.failure()}") from self.error
 
 
 class Executor(Protocol):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
-from core.executors import Executor, LocalExecutor, map_ordered
+from core.executors import Executor, map_units
 from core.store_checkouts import local_checkout
 from crawlers.checklist.codebase import DeclaredFile, build
 from crawlers.checklist.items import dependencies, evaluation, pretrained, results, training
@@ -77,16 +78,13 @@ def score_many(
 ) -> list[CodeBaseChecklist]:
     """Score every job, ``workers`` processes at a time (in this process when 1), or one task per job on
     ``executor`` (a Dask cluster whose workers reach the checkouts); results in job order."""
-    total = len(jobs)
-    if progress:
-        progress(0, total, "")
-    if executor is None and workers > 1 and total > 1:
-        executor = LocalExecutor(workers, processes=True)  # spawned; Ctrl-C drops the queued jobs
-    if executor is not None:
-        return map_ordered(executor, score, jobs, key=_key, failed=_failed, progress=progress)
-    results: list[CodeBaseChecklist] = []
-    for index, job in enumerate(jobs):
-        results.append(score(job))
-        if progress:
-            progress(index + 1, total, job.repo_url)
-    return results
+    return map_units(
+        score,
+        jobs,
+        key=_key,
+        failed=_failed,
+        label=attrgetter("repo_url"),
+        workers=workers,
+        executor=executor,
+        progress=progress,
+    )

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from core.executors import Executor, LocalExecutor, map_ordered
+from core.executors import Executor, map_units
 from core.store_checkouts import local_checkout
 from crawlers.dependencies.aliases import canonical, provides, resolve_import
 from crawlers.dependencies.declared import DeclaredResult, read_declared
@@ -275,18 +276,13 @@ def infer_many(
 
     Results come back in the order of ``jobs``, wherever and in whatever order they ran.
     """
-    total = len(jobs)
-    if progress:
-        progress(0, total, "")
-    if executor is None and workers > 1 and total > 1:
-        # spawned processes; leaving early (Ctrl-C) drops the queued jobs instead of analysing every
-        # remaining repository before exiting
-        executor = LocalExecutor(workers, processes=True)
-    if executor is not None:
-        return map_ordered(executor, _run, jobs, key=_key, failed=_failed, progress=progress)
-    results: list[RepoReport] = []
-    for index, job in enumerate(jobs):
-        results.append(_run(job))
-        if progress:
-            progress(index + 1, total, job.repo_url)
-    return results
+    return map_units(
+        _run,
+        jobs,
+        key=_key,
+        failed=_failed,
+        label=attrgetter("repo_url"),
+        workers=workers,
+        executor=executor,
+        progress=progress,
+    )

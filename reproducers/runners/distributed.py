@@ -16,7 +16,6 @@ from typing import Any
 from core.executors import Executor, Task
 from core.store import Store
 from reproducers import datasets, provenance
-from reproducers.errors import ReproductionError
 from reproducers.registry.base import PaperSpec
 from reproducers.runners.local import ProgressCallback, resolve_device, run_seed
 
@@ -77,10 +76,7 @@ def iter_seeds_on(
     for done, outcome in enumerate(executor.run(tasks), start=1):
         seed = outcome.task.args[2]
         if not outcome.ok:
-            error = outcome.error
-            raise ReproductionError(
-                f"seed {seed} failed on the cluster: {type(error).__name__}: {' '.join(str(error).split())}"
-            ) from error
+            outcome.reraise(f"seed {seed}")
         rows, described = outcome.result
         if facts is not None:
             facts[seed] = described

@@ -207,3 +207,38 @@ def test_the_mirror_folder_is_private_to_its_user(tmp_path: Path, monkeypatch: p
     base.chmod(0o755)  # as if planted by someone else, or opened up
     with pytest.raises(StoreError, match="is not a private folder of this user"):
         mirror_base()
+
+
+def test_a_state_whose_weights_are_not_its_json_is_computed_again_and_replaced(
+    aws: S3Server, tmp_path: Path
+) -> None:
+    """Two workers raced on one state: the bucket holds one's weights beside the other's state.json.
+    The next worker sees the checksum disagree, computes the state itself and publishes it whole."""
+    import torch
+
+    from reproducers.models import build
+    from reproducers.tree import Context, Recipe, Tree
+
+    calls: list[int] = []
+
+    def init(ctx, parent, props, refs):
+        calls.append(1)
+        torch.manual_seed(len(calls))  # each computation its own bytes, as on two devices
+        return {"model": build("lenet_300_100")}
+
+    def tree(worker: str) -> Tree:
+        store = Store("s3://audit/race", mirror=tmp_path / worker)
+        context = Context(seed=0, device=torch.device("cpu"), data=lambda *a: None)
+        return Tree(store.root, context, {"init": init}, store)
+
+    first = tree("w1").root(Recipe("init", {}), "lenet_300_100")
+    fs = aws.filesystem()
+    key = f"audit/race/states/{first.hash}"
+    assert first.computed and fs.isfile(f"{key}/state.json") and calls == [1]
+    fs.pipe(f"{key}/state.pt", b"another worker's weights")  # the race's outcome
+    second = tree("w2").root(Recipe("init", {}), "lenet_300_100")
+    assert second.hash == first.hash and second.computed and calls == [1, 1]
+    published = fs.cat(f"{key}/state.pt")
+    assert published == (tmp_path / "w2" / "states" / first.hash / "state.pt").read_bytes()
+    third = tree("w3").root(Recipe("init", {}), "lenet_300_100")  # the pair now agrees: reused
+    assert not third.computed and calls == [1, 1]
