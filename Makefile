@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= audit-output/demo
 
-.PHONY: demo test lint venv docker-base wheelhouse docker-clean clean
+.PHONY: demo test lint venv docker-base wheelhouse docker-clean clean reproductions
 
 venv: $(STAMP)
 
@@ -47,6 +47,13 @@ wheelhouse: $(STAMP)
 docker-clean:
 	docker ps -aq --filter label=audit.run | xargs -r docker rm -f
 	docker images -q --filter label=audit.image | xargs -r docker rmi -f
+
+# The published reproductions in docs/reproductions/ (its README says what ran where and how long it
+# took). Hours on a CPU; resumable (rerun after a stop). The data: put the four MNIST files into
+# $$AUDIT_DATA_DIR/mnist/ on a machine without network. A discussion.md already in a folder is kept.
+LTH_SEEDS ?= 2
+reproductions: $(STAMP)
+	$(BIN)/audit reproduce rJl-b3RcF7 --protocol paper --seeds $(LTH_SEEDS) --runner local --jobs 2 --out docs/reproductions/lth-paper
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
