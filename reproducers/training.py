@@ -138,7 +138,7 @@ def train(
             val = evaluate(model, data.val_x, data.val_y)
             improved = best is None or val.loss < best[0]
             # The test set is only ever reported at the best or the last evaluation: scoring it at
-            # every other one cost a third of a paper-scale LTH round and changed no number.
+            # every other one cost about a fifth of a paper-scale LTH round and changed no number.
             if improved or done == schedule.iterations:
                 last = (val.loss, done, val, evaluate(model, data.test_x, data.test_y))
                 if improved:
