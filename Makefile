@@ -51,9 +51,13 @@ docker-clean:
 # The published reproductions in docs/reproductions/ (its README says what ran where and how long it
 # took). Hours on a CPU; resumable (rerun after a stop). The data: put the four MNIST files into
 # $$AUDIT_DATA_DIR/mnist/ on a machine without network. A discussion.md already in a folder is kept.
-LTH_SEEDS ?= 2
+# SNIP trains LeNet-300-100 only (--model): LeNet-5-Caffe is about 9 CPU-hours per seed (docs/benchmarks.md).
+LTH_SEEDS ?= 5
+SNIP_SEEDS ?= 5
+REPRO_JOBS ?= 2
 reproductions: $(STAMP)
-	$(BIN)/audit reproduce rJl-b3RcF7 --protocol paper --seeds $(LTH_SEEDS) --runner local --jobs 2 --out docs/reproductions/lth-paper
+	$(BIN)/audit reproduce rJl-b3RcF7 --protocol paper --seeds $(LTH_SEEDS) --runner local --jobs $(REPRO_JOBS) --out docs/reproductions/lth-paper
+	$(BIN)/audit reproduce B1VZqjAcYX --protocol paper --model lenet_300_100 --seeds $(SNIP_SEEDS) --runner local --jobs $(REPRO_JOBS) --out docs/reproductions/snip-paper
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
