@@ -26,7 +26,7 @@ DATA_URI = re.compile(r"data:[a-z]+/[a-z+]+;base64,[A-Za-z0-9+/=]+")
 
 
 def test_the_showcase_is_there() -> None:
-    assert [p.name for p in FOLDERS] == ["lth-paper"]
+    assert [p.name for p in FOLDERS] == ["lth-paper", "snip-paper"]
 
 
 @pytest.mark.parametrize("published", FOLDERS, ids=lambda p: p.name)
